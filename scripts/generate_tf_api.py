@@ -1,0 +1,180 @@
+"""Generate tf_step_lint/data/tf_api.json from the installed TensorFlow.
+
+The rules must never carry hand-typed API knowledge: which classes are v1 optimizers, where
+``global_step`` sits in ``minimize``, what ``export_saved_model`` accepts.  This script reads all of
+that from a real TensorFlow install, so the data changes only when TensorFlow does.
+
+Usage: python scripts/generate_tf_api.py [--output PATH]   (needs tensorflow and tensorflow-estimator)
+"""
+import argparse
+import importlib
+import importlib.metadata
+import inspect
+import json
+import os
+import sys
+import types
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Where the public API lives.  Every class or function found below these roots is a candidate;
+# what it *is* (optimizer, estimator, ...) is decided by introspection, not by its name.
+API_ROOTS = {
+    "tensorflow.compat.v1": ["train", "tpu", "estimator", "keras.optimizers", ""],
+    "tensorflow.compat.v2": ["train", "tpu", "estimator", "keras.optimizers", "optimizers", ""],
+    "tensorflow": ["train", "tpu", "estimator", "keras.optimizers", "optimizers", ""],
+    "tensorflow_estimator.estimator": [""],
+    "tensorflow_estimator.compat.v1.estimator": [""],
+    "keras.optimizers": [""],
+}
+# Functions whose role cannot be derived from a signature; looked up by public v1 name.
+STEP_GETTERS = ["get_global_step", "get_or_create_global_step"]
+STEP_CREATORS = ["create_global_step"]
+VARIABLE_FACTORIES = ["Variable", "get_variable"]
+ASSIGN_FUNCTIONS = ["assign", "assign_add"]
+EXPORT_METHODS = ["export_saved_model", "export_savedmodel", "experimental_export_all_saved_models"]
+OPTIMIZER_METHODS = ["minimize", "apply_gradients"]
+
+
+def walk(root_name, sub):
+    """Yield (public_path, object) for everything reachable below root.sub."""
+    top, *rest = root_name.split(".")
+    obj = importlib.import_module(top)
+    for part in [*rest, *filter(None, sub.split("."))]:
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return
+    prefix = ".".join(filter(None, [root_name, sub]))
+    seen = set()
+    # A root's top level is read shallowly: tf.compat.v1 itself holds hundreds of modules we don't need.
+    stack = [(prefix, obj, sub == "" and root_name.startswith("tensorflow.") or root_name == "tensorflow")]
+    while stack:
+        path, mod, shallow = stack.pop()
+        if id(mod) in seen:
+            continue
+        seen.add(id(mod))
+        for name in sorted(dir(mod)):
+            if name.startswith("_"):
+                continue
+            try:
+                member = getattr(mod, name)
+            except Exception:  # lazy loaders raise on some attributes
+                continue
+            if isinstance(member, types.ModuleType):
+                if not shallow:
+                    stack.append((f"{path}.{name}", member, False))
+            else:
+                yield f"{path}.{name}", member
+
+
+def params(func):
+    """Parameter names after self, and whether **kwargs is accepted."""
+    sig = inspect.signature(func)
+    names, var_kw = [], False
+    for p in sig.parameters.values():
+        if p.name == "self":
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            var_kw = True
+        elif p.kind is not p.VAR_POSITIONAL:
+            names.append(p.name)
+    shown = str(sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "self"]))
+    return {"params": names, "accepts_kwargs": var_kw, "qualname": func.__qualname__, "signature": shown}
+
+
+def private_path(obj):
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def generate():
+    import keras
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    keras_bases = [keras.optimizers.Optimizer, keras.optimizers.legacy.Optimizer]
+    v1_estimator_base = v1.estimator.Estimator
+    found = {}  # id(obj) -> (obj, set of paths)
+    for root, subs in API_ROOTS.items():
+        for sub in subs:
+            for path, obj in walk(root, sub):
+                if callable(obj):
+                    found.setdefault(id(obj), (obj, set()))[1].add(path)
+
+    symbols = {}
+
+    def add(obj, paths, **info):
+        key = private_path(obj)
+        entry = symbols.setdefault(key, {"paths": sorted(set(paths) | {key})})
+        entry.update(info)
+
+    public_v1 = {p: obj for obj, ps in found.values() for p in ps}
+    for obj, paths in found.values():
+        if not inspect.isclass(obj):
+            continue
+        if issubclass(obj, v1.train.Optimizer):
+            init = params(obj.__init__)["params"]
+            wraps = next((i for i, n in enumerate(init) if n in ("opt", "optimizer")), None)
+            add(obj, paths, kind="v1_optimizer", base=obj is v1.train.Optimizer, wraps_argument=wraps, init=init)
+        elif any(issubclass(obj, b) for b in keras_bases):
+            add(obj, paths, kind="keras_optimizer", legacy=issubclass(obj, keras.optimizers.legacy.Optimizer),
+                base=obj in keras_bases)
+        elif issubclass(obj, v1_estimator_base):
+            methods = {}
+            for m in EXPORT_METHODS:
+                attr = inspect.getattr_static(obj, m, None)
+                if inspect.isfunction(attr):
+                    methods[m] = params(attr)
+            add(obj, paths, kind="estimator", methods=methods, init=params(obj.__init__)["params"])
+        elif "train_op" in getattr(obj, "_fields", ()):
+            add(obj, paths, kind="estimator_spec")
+
+    def by_v1_name(name):
+        for path in (f"tensorflow.compat.v1.train.{name}", f"tensorflow.compat.v1.{name}"):
+            if path in public_v1:
+                return public_v1[path]
+        raise LookupError(name)
+
+    for kind, names in [("step_getter", STEP_GETTERS), ("step_creator", STEP_CREATORS),
+                        ("variable_factory", VARIABLE_FACTORIES), ("assign_function", ASSIGN_FUNCTIONS)]:
+        for name in names:
+            obj = by_v1_name(name)
+            paths = [p for p, o in public_v1.items() if o is obj]
+            add(obj, paths, kind=kind, **params(obj))
+    # tf.Variable (v2) and tf.compat.v1.Variable are distinct classes; both create a new variable.
+    add(tf.Variable, [p for p, o in public_v1.items() if o is tf.Variable], kind="variable_factory",
+        **params(tf.Variable.__init__))
+    for path, obj in public_v1.items():
+        if path.startswith("tensorflow.compat.v1.train.") and inspect.isfunction(obj):
+            try:
+                p = params(obj)
+            except (TypeError, ValueError):
+                continue
+            if "global_step" in p["params"] and private_path(obj) not in symbols:
+                add(obj, [q for q, o in public_v1.items() if o is obj], kind="step_consumer", **p)
+
+    methods = {
+        "v1_optimizer": {m: params(getattr(v1.train.Optimizer, m)) for m in OPTIMIZER_METHODS},
+        "keras_optimizer": {m: params(getattr(keras.optimizers.Optimizer, m)) for m in OPTIMIZER_METHODS},
+        "keras_legacy_optimizer": {m: params(getattr(keras.optimizers.legacy.Optimizer, m))
+                                   for m in OPTIMIZER_METHODS},
+    }
+    return {
+        "generated_from": {"tensorflow": tf.__version__, "tensorflow_estimator": importlib.metadata.version("tensorflow-estimator"),
+                           "keras": keras.__version__, "python": ".".join(map(str, sys.version_info[:2]))},
+        "methods": methods,
+        "symbols": dict(sorted(symbols.items())),
+    }
+
+
+def main():
+    default = os.path.join(os.path.dirname(__file__), "..", "tf_step_lint", "data", "tf_api.json")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", default=default)
+    args = parser.parse_args()
+    with open(args.output, "w", encoding="utf-8") as f:
+        json.dump(generate(), f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Shared analysis of one module.  Every rule asks this object; no rule re-derives any of it."""
+from functools import cached_property
+from typing import Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
+from tf_step_lint.analysis.estimators import Estimators
+from tf_step_lint.analysis.index import FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.names import Names
+from tf_step_lint.analysis.optimizers import Optimizers
+from tf_step_lint.analysis.steps import Steps
+from tf_step_lint.analysis.training import Training
+
+V1 = "tensorflow.compat.v1"
+
+
+class Analysis:
+    def __init__(self, module: cst.Module):
+        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.module = self.wrapper.module
+        self.index = ModuleIndex()
+        self.module.visit(self.index)
+
+    @cached_property
+    def names(self) -> Names:
+        return Names(self.index, self.wrapper.resolve(ScopeProvider))
+
+    @cached_property
+    def optimizers(self) -> Optimizers:
+        return Optimizers(self.names)
+
+    @cached_property
+    def training(self) -> Training:
+        return Training(self.index, self.names)
+
+    @cached_property
+    def estimators(self) -> Estimators:
+        return Estimators(self.names)
+
+    @cached_property
+    def steps(self) -> Steps:
+        return Steps(self.names, self.optimizers, self.training)
+
+    def position(self, node: cst.CSTNode) -> Tuple[int, int]:
+        """1-based line and column of the start of ``node``."""
+        start = self.wrapper.resolve(PositionProvider)[node].start
+        return start.line, start.column + 1
+
+    def is_training(self, fn: Optional[FunctionInfo]) -> bool:
+        return bool(self.training.units_containing(fn))
+
+    def v1_reference(self, at: cst.CSTNode) -> Optional[Tuple[str, Optional[str]]]:
+        """How to spell ``tensorflow.compat.v1`` at ``at`` with this module's own aliases.
+
+        Returns (spelling, name to import it as, if an import must be added), or None if no spelling is safe.
+        """
+        scope = self.names.scopes.get(at)
+        if scope is None:
+            return None
+        chain, s = [], scope
+        while True:
+            chain.append(s)
+            if s is s.globals:
+                break
+            s = s.parent
+        candidates = []
+        for name in sorted({a.name for s in chain for a in s.assignments}):
+            paths = self.names.name_in_scope(scope, name)
+            if paths is None or len(paths) != 1:
+                continue
+            path = next(iter(paths))
+            for rank, (target, suffix) in enumerate(((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", ".v1"))):
+                if path == target:
+                    candidates.append((rank, len(name), name + suffix))
+        if candidates:
+            return min(candidates)[2], None
+        for free in ("tf", "tf_v1"):
+            if free not in self.index.names_used:
+                return free, free
+        return None

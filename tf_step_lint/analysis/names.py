@@ -1,0 +1,188 @@
+"""What a name denotes: the import path it is bound to, or the values assigned to it.
+
+Resolution goes by binding, never by spelling: ``tf`` is TensorFlow only if it was imported from TensorFlow.
+Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay silent on it.
+"""
+from typing import Dict, FrozenSet, List, Mapping, Optional, Union
+
+import libcst as cst
+from libcst.metadata import Assignment, BuiltinAssignment, FunctionScope, ImportAssignment, Scope
+
+from tf_step_lint.analysis.index import ClassInfo, FunctionInfo, ModuleIndex
+from tf_step_lint.api import Symbol, tf_api
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+# What an expression may evaluate to: a value expression, a def, or UNKNOWN.
+Origin = Union[cst.BaseExpression, cst.FunctionDef, cst.ClassDef, _Unknown]
+
+
+def _dotted(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _import_target(assignment: ImportAssignment) -> Optional[str]:
+    """The dotted path an import binds to ``assignment.name``; None for relative or star imports."""
+    node = assignment.node
+    if isinstance(node, cst.ImportFrom):
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return None
+        module = _dotted(node.module)
+        for alias in node.names:
+            bound = alias.asname.name.value if alias.asname else _dotted(alias.name)
+            if bound == assignment.name:
+                return f"{module}.{_dotted(alias.name)}"
+        return None
+    for alias in node.names:
+        full = _dotted(alias.name)
+        if alias.asname is not None:
+            if alias.asname.name.value == assignment.name:
+                return full
+        elif full.split(".")[0] == assignment.name:
+            return assignment.name
+    return None
+
+
+class Names:
+    def __init__(self, index: ModuleIndex, scopes: Mapping[cst.CSTNode, Optional[Scope]]):
+        self.index = index
+        self.scopes = scopes
+        self.api = tf_api()
+        self._qualified: Dict[cst.CSTNode, Optional[FrozenSet[str]]] = {}
+
+    # -- import paths -------------------------------------------------------------------------
+    def qualified_names(self, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+        """Every dotted import path ``expr`` may denote, or None if any binding is not an import alias."""
+        if expr in self._qualified:
+            return self._qualified[expr]
+        self._qualified[expr] = None  # cycle guard: `tf = tf.compat.v1`
+        result: Optional[FrozenSet[str]] = None
+        if isinstance(expr, cst.Name):
+            scope = self.scopes.get(expr)
+            result = self.name_in_scope(scope, expr.value) if scope is not None else None
+        elif isinstance(expr, cst.Attribute):
+            base = self.qualified_names(expr.value)
+            if base:
+                result = frozenset(f"{b}.{expr.attr.value}" for b in base)
+        self._qualified[expr] = result
+        return result
+
+    def name_in_scope(self, scope: Scope, name: str) -> Optional[FrozenSet[str]]:
+        assignments = scope[name]
+        if not assignments:
+            return None
+        paths = set()
+        for assignment in assignments:
+            if isinstance(assignment, ImportAssignment):
+                path = _import_target(assignment)
+                if path is None:
+                    return None
+                paths.add(path)
+            elif isinstance(assignment, Assignment) and isinstance(assignment.node, cst.Name):
+                value = self.index.assigned_value.get(assignment.node)
+                if value is None:
+                    return None
+                inner = self.qualified_names(value)
+                if inner is None:
+                    if value in self._qualified and self._qualified[value] is None and paths:
+                        continue  # the cycle we are resolving right now: `tf = tf.compat.v1`
+                    return None
+                paths |= inner
+            elif isinstance(assignment, BuiltinAssignment):
+                paths.add(f"builtins.{name}")
+            else:
+                return None
+        return frozenset(paths)
+
+    def symbol(self, expr: cst.BaseExpression) -> Optional[Symbol]:
+        """The TensorFlow symbol ``expr`` names, if every binding agrees on one."""
+        paths = self.qualified_names(expr)
+        if not paths:
+            return None
+        symbols = {self.api.lookup(p) for p in paths}
+        if len(symbols) != 1:
+            return None
+        return symbols.pop()
+
+    def is_qualified(self, expr: cst.BaseExpression, *paths: str) -> bool:
+        names = self.qualified_names(expr)
+        return bool(names) and all(n in paths for n in names)
+
+    # -- values ---------------------------------------------------------------------------------
+    def origins(self, expr: cst.BaseExpression) -> List[Origin]:
+        """What ``expr`` may evaluate to, following plain assignments (flow-insensitive)."""
+        return self._origins(expr, set())
+
+    def _origins(self, expr: cst.BaseExpression, seen: set) -> List[Origin]:
+        if expr in seen:
+            return [UNKNOWN]
+        seen.add(expr)
+        if isinstance(expr, cst.Name):
+            scope = self.scopes.get(expr)
+            if scope is None:
+                return [UNKNOWN]
+            assignments = scope[expr.value]
+            if not assignments:
+                return [UNKNOWN]
+            result: List[Origin] = []
+            for assignment in assignments:
+                node = getattr(assignment, "node", None)
+                if isinstance(assignment, ImportAssignment) or not isinstance(assignment, Assignment):
+                    result.append(UNKNOWN)
+                elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                    result.append(node)
+                elif isinstance(node, cst.Name) and node in self.index.assigned_value:
+                    result.extend(self._origins(self.index.assigned_value[node], seen))
+                else:
+                    result.append(UNKNOWN)
+            return result
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            klass = self.enclosing_class(expr)
+            if klass is None:
+                return [UNKNOWN]
+            attr = expr.attr.value
+            if attr in klass.methods:
+                return [klass.methods[attr].node]
+            values = klass.attributes.get(attr)
+            if not values:
+                return [UNKNOWN]
+            return [o for v in values for o in self._origins(v, seen)]
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            return [UNKNOWN]
+        return [expr]
+
+    # -- where a node is --------------------------------------------------------------------------
+    def enclosing_function(self, node: cst.CSTNode) -> Optional[FunctionInfo]:
+        """The innermost def around ``node`` (lambdas and comprehensions belong to their def)."""
+        scope = self.scopes.get(node)
+        while scope is not None and scope is not scope.globals:
+            if isinstance(scope, FunctionScope) and isinstance(scope.node, cst.FunctionDef):
+                return self.index.function_of.get(scope.node)
+            scope = scope.parent
+        return None
+
+    def enclosing_class(self, node: cst.CSTNode) -> Optional[ClassInfo]:
+        function = self.enclosing_function(node)
+        while function is not None:
+            if function.owner is not None:
+                return function.owner
+            function = function.parent
+        return None
+
+    def is_module_level(self, name: cst.Name) -> bool:
+        """True when every binding of ``name`` (seen from its use) is at module level."""
+        scope = self.scopes.get(name)
+        if scope is None:
+            return False
+        assignments = scope[name.value]
+        return bool(assignments) and all(a.scope is a.scope.globals for a in assignments)

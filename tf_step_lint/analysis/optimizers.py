@@ -1,0 +1,142 @@
+"""Optimizer kind: which optimizer a ``.minimize``/``.apply_gradients`` receiver is, and whether it moves the step.
+
+A call's meaning depends on the class body, not on the class name (real-code-patterns.md section 4): a subclass
+of the v1 ``Optimizer`` that overrides ``apply_gradients`` and never touches ``global_step`` does not increment it.
+"""
+from dataclasses import dataclass
+from typing import List, Optional, Set
+
+import libcst as cst
+
+from tf_step_lint.analysis.index import ClassInfo
+from tf_step_lint.analysis.names import UNKNOWN, Names
+
+# Not TensorFlow, so not in the generated data: wrappers whose optimizer argument decides their kind.
+THIRD_PARTY_WRAPPERS = {
+    "horovod.tensorflow.DistributedOptimizer": ("optimizer", 0),
+    "horovod.tensorflow.keras.DistributedOptimizer": ("optimizer", 0),
+}
+
+
+@dataclass(frozen=True)
+class OptimizerKind:
+    family: str  # "v1" (tf.compat.v1.train.Optimizer contract), "keras", or "unknown"
+    increments_step: bool = False  # apply_gradients(..., global_step=gs) increments gs
+    description: str = ""
+    user_class: Optional[str] = None  # a subclass defined in the linted file
+
+
+UNKNOWN_KIND = OptimizerKind("unknown")
+
+
+def argument(call: cst.Call, position: Optional[int], keyword: Optional[str]) -> Optional[cst.BaseExpression]:
+    """The expression bound to a parameter, or None when absent or hidden behind *args/**kwargs."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [a for a in call.args if a.keyword is None]
+    if position is not None and position < len(positional) and not any(a.star for a in positional[: position + 1]):
+        return positional[position].value
+    return None
+
+
+class Optimizers:
+    def __init__(self, names: Names):
+        self.names = names
+
+    def kind(self, receiver: cst.BaseExpression, method: str) -> OptimizerKind:
+        return self._kind(receiver, method, set())
+
+    def _kind(self, receiver: cst.BaseExpression, method: str, seen: Set) -> OptimizerKind:
+        kinds = set()
+        for origin in self.names.origins(receiver):
+            if origin is UNKNOWN or not isinstance(origin, cst.Call) or origin in seen:
+                return UNKNOWN_KIND
+            seen.add(origin)
+            kinds.add(self._constructed(origin, method, seen))
+        if len(kinds) == 1:
+            return kinds.pop()
+        # Mutually exclusive branches (if use_tpu: CrossShardOptimizer(...)) agree when every branch is v1.
+        if kinds and all(k.family == "v1" and k.increments_step and not k.user_class for k in kinds):
+            return OptimizerKind("v1", True, " or ".join(sorted(k.description for k in kinds)))
+        return UNKNOWN_KIND
+
+    def _constructed(self, call: cst.Call, method: str, seen: Set) -> OptimizerKind:
+        symbol = self.names.symbol(call.func)
+        if symbol is not None and symbol.kind == "v1_optimizer" and not symbol.info["base"]:
+            name = symbol.public_name.rsplit(".", 1)[-1]
+            wraps = symbol.info["wraps_argument"]
+            if wraps is None:
+                return OptimizerKind("v1", True, name)
+            return self._wrapped(call, wraps, symbol.info["init"][wraps], name, method, seen)
+        if symbol is not None and symbol.kind == "keras_optimizer":
+            return OptimizerKind("keras", False, symbol.public_name)
+        for path, (keyword, position) in THIRD_PARTY_WRAPPERS.items():
+            if self.names.is_qualified(call.func, path):
+                return self._wrapped(call, position, keyword, path.rsplit(".", 1)[-1], method, seen)
+        classes = self.names.origins(call.func)
+        if len(classes) == 1 and isinstance(classes[0], cst.ClassDef):
+            return self._user_class(self.names.index.class_of[classes[0]], method, set())
+        return UNKNOWN_KIND
+
+    def _wrapped(self, call, position, keyword, wrapper, method, seen) -> OptimizerKind:
+        inner = argument(call, position, keyword)
+        if inner is None:
+            return UNKNOWN_KIND
+        kind = self._kind(inner, method, seen)
+        if kind.family == "unknown":
+            return kind
+        return OptimizerKind(kind.family, kind.increments_step, f"{kind.description} wrapped in {wrapper}",
+                             kind.user_class)
+
+    def _user_class(self, klass: ClassInfo, method: str, seen: Set) -> OptimizerKind:
+        if klass in seen:
+            return UNKNOWN_KIND
+        seen.add(klass)
+        parents: List[OptimizerKind] = []
+        for base in klass.node.bases:
+            symbol = self.names.symbol(base.value)
+            if symbol is not None and symbol.kind == "v1_optimizer":
+                parents.append(OptimizerKind("v1", True, symbol.public_name))
+                continue
+            if symbol is not None and symbol.kind == "keras_optimizer":
+                parents.append(OptimizerKind("keras", False, symbol.public_name))
+                continue
+            local = self.names.origins(base.value)
+            if len(local) == 1 and isinstance(local[0], cst.ClassDef):
+                parents.append(self._user_class(self.names.index.class_of[local[0]], method, seen))
+        families = {p.family for p in parents}
+        if families != {"v1"}:
+            return OptimizerKind("keras", False, klass.name, klass.name) if families == {"keras"} else UNKNOWN_KIND
+        if method != "apply_gradients" and method in klass.methods:
+            return UNKNOWN_KIND  # an overridden minimize may do anything
+        apply = klass.methods.get("apply_gradients")
+        if apply is None:
+            inherited = all(p.increments_step for p in parents)
+            return OptimizerKind("v1", inherited, klass.name, klass.name)
+        uses_step = self._apply_gradients_uses_step(apply.node)
+        if uses_step is None:
+            return UNKNOWN_KIND
+        return OptimizerKind("v1", uses_step, klass.name, klass.name)
+
+    def _apply_gradients_uses_step(self, node: cst.FunctionDef) -> Optional[bool]:
+        """Whether an overriding apply_gradients reads its global_step parameter; None if it has none."""
+        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+        if "global_step" in params:
+            step = "global_step"
+        elif len(params) >= 3:
+            step = params[2]  # (self, grads_and_vars, global_step, ...)
+        else:
+            return None
+        return any(n.value == step for n in _names_in(node.body))
+
+
+def _names_in(node: cst.CSTNode) -> List[cst.Name]:
+    found: List[cst.Name] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(_Collect())
+    return found

@@ -1,0 +1,126 @@
+"""Training-code discovery: which functions are Estimator model_fns, and what they reach in this file.
+
+A function is a model_fn only on evidence: it is passed to an Estimator constructor (directly, through a
+builder's closure, ``functools.partial``, a method or a callable instance), or it returns an
+``EstimatorSpec``.  Its name is never evidence.
+"""
+from functools import cached_property
+from typing import Dict, FrozenSet, List, Optional, Set
+
+import libcst as cst
+
+from tf_step_lint.analysis.index import FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.names import UNKNOWN, Names
+from tf_step_lint.analysis.optimizers import argument
+
+
+class Training:
+    def __init__(self, index: ModuleIndex, names: Names):
+        self.index = index
+        self.names = names
+
+    # -- what a callable expression runs ---------------------------------------------------------
+    def callable_functions(self, expr: cst.BaseExpression, seen: Optional[Set] = None) -> List[FunctionInfo]:
+        """The functions of this file that run when ``expr`` is called."""
+        seen = set() if seen is None else seen
+        found: List[FunctionInfo] = []
+        for origin in self.names.origins(expr):
+            if origin is UNKNOWN or origin in seen:
+                continue
+            seen.add(origin)
+            if isinstance(origin, cst.FunctionDef):
+                found.append(self.index.function_of[origin])
+            elif isinstance(origin, cst.ClassDef):
+                found.extend(self._method(origin, "__init__"))
+            elif isinstance(origin, cst.Lambda) and isinstance(origin.body, cst.Call):
+                found.extend(self.callable_functions(origin.body.func, seen))
+            elif isinstance(origin, cst.Call):
+                found.extend(self._returned_callables(origin, seen))
+        return found
+
+    def _returned_callables(self, call: cst.Call, seen: Set) -> List[FunctionInfo]:
+        """What calling the *result* of ``call`` runs: partial's target, a builder's closure, an instance's __call__."""
+        if self.names.is_qualified(call.func, "functools.partial"):
+            target = argument(call, 0, "func")
+            return self.callable_functions(target, seen) if target is not None else []
+        found: List[FunctionInfo] = []
+        for origin in self.names.origins(call.func):
+            if isinstance(origin, cst.ClassDef):
+                found.extend(self._method(origin, "__call__"))
+            elif isinstance(origin, cst.FunctionDef):
+                for returned in self.index.function_of[origin].returns:
+                    found.extend(self.callable_functions(returned, seen))
+        return found
+
+    def _method(self, klass: cst.ClassDef, name: str) -> List[FunctionInfo]:
+        method = self.index.class_of[klass].methods.get(name)
+        return [method] if method is not None else []
+
+    # -- model_fns --------------------------------------------------------------------------------
+    @cached_property
+    def model_fns(self) -> List[FunctionInfo]:
+        roots: Dict[FunctionInfo, None] = {}
+        for site in self.index.calls:
+            for fn in self._model_fn_arguments(site.node, site.klass):
+                roots[fn] = None
+        for fn in self.index.functions:
+            if any(self._is_estimator_spec(value) for value in fn.returns):
+                roots[fn] = None
+        return list(roots)
+
+    def _model_fn_arguments(self, call: cst.Call, klass) -> List[FunctionInfo]:
+        symbol = self.names.symbol(call.func)
+        if symbol is not None and symbol.kind == "estimator":
+            params = symbol.info["init"]
+            if "model_fn" not in params:
+                return []
+            arg = argument(call, params.index("model_fn"), "model_fn")
+        elif self._is_estimator_super_init(call, klass):
+            arg = argument(call, 0, "model_fn")
+        else:
+            return []
+        return self.callable_functions(arg) if arg is not None else []
+
+    def _is_estimator_super_init(self, call: cst.Call, klass) -> bool:
+        """``super().__init__(model_fn=...)`` inside a subclass of an Estimator."""
+        func = call.func
+        if klass is None or not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return False
+        if not (isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name)
+                and func.value.func.value == "super"):
+            return False
+        return any(self.is_estimator_class(base.value) for base in klass.node.bases)
+
+    def is_estimator_class(self, expr: cst.BaseExpression) -> bool:
+        symbol = self.names.symbol(expr)
+        return symbol is not None and symbol.kind == "estimator"
+
+    def _is_estimator_spec(self, value: cst.BaseExpression) -> bool:
+        for origin in self.names.origins(value):
+            if isinstance(origin, cst.Call):
+                symbol = self.names.symbol(origin.func)
+                if symbol is not None and symbol.kind == "estimator_spec":
+                    return True
+        return False
+
+    # -- what a model_fn reaches ------------------------------------------------------------------
+    @cached_property
+    def units(self) -> List[FrozenSet[FunctionInfo]]:
+        """One set per model_fn: it, its nested functions, and the same-file functions it calls, transitively."""
+        return [self._reach(root) for root in self.model_fns]
+
+    def _reach(self, root: FunctionInfo) -> FrozenSet[FunctionInfo]:
+        reached: Dict[FunctionInfo, None] = {}
+        todo = [root]
+        while todo:
+            fn = todo.pop()
+            if fn in reached:
+                continue
+            reached[fn] = None
+            todo.extend(fn.nested)
+            for call in fn.calls:
+                todo.extend(self.callable_functions(call.func))
+        return frozenset(reached)
+
+    def units_containing(self, fn: Optional[FunctionInfo]) -> List[FrozenSet[FunctionInfo]]:
+        return [unit for unit in self.units if fn in unit]

@@ -1,0 +1,69 @@
+"""TensorFlow API facts, read from data generated from a real TensorFlow install.
+
+The data (``data/tf_api.json``) is written by ``scripts/generate_tf_api.py``; nothing here is typed by hand
+except where TensorFlow 2.15 cannot tell us: module layouts of TF 1.x that no longer exist.
+"""
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Dict, Mapping, Optional
+
+# TF 1.x spellings that TF 2.15 no longer has, and where the same symbol lives now.  Tried in order.
+_RELOCATED = (
+    ("tensorflow.contrib.tpu.", ("tensorflow.compat.v1.tpu.", "tensorflow.compat.v1.estimator.tpu.")),
+    ("tensorflow.contrib.framework.", ("tensorflow.compat.v1.train.",)),
+    ("tensorflow.python.estimator.", ("tensorflow_estimator.python.estimator.",)),
+    # TF 1.x code reaches v1-only names through the top-level module (tf.train.AdamOptimizer).
+    ("tensorflow.", ("tensorflow.compat.v1.",)),
+)
+
+
+@dataclass(frozen=True, eq=False)  # one instance per symbol: identity is equality
+class Symbol:
+    """One TensorFlow class or function, under all the paths that name it."""
+
+    key: str  # defining module + qualname, e.g. tensorflow.python.training.adam.AdamOptimizer
+    kind: str  # v1_optimizer, keras_optimizer, estimator, estimator_spec, step_getter, ...
+    info: Mapping
+
+    @property
+    def public_name(self) -> str:
+        """The shortest public path, spelled the way users write it (``tf.`` prefix)."""
+        public = [p for p in self.info["paths"] if "._" not in p and ".python." not in p]
+        best = min(public or self.info["paths"], key=lambda p: (not p.startswith("tensorflow."), len(p), p))
+        return "tf." + best[len("tensorflow."):] if best.startswith("tensorflow.") else best
+
+    def param_index(self, name: str) -> Optional[int]:
+        params = self.info.get("params", [])
+        return params.index(name) if name in params else None
+
+
+class TfApi:
+    def __init__(self, data: Mapping):
+        self.generated_from = data["generated_from"]
+        self.methods: Mapping[str, Mapping] = data["methods"]
+        self._by_path: Dict[str, Symbol] = {}
+        for key, info in data["symbols"].items():
+            symbol = Symbol(key, info["kind"], info)
+            for path in info["paths"]:
+                self._by_path[path] = symbol
+
+    def lookup(self, qualified_name: str) -> Optional[Symbol]:
+        symbol = self._by_path.get(qualified_name)
+        if symbol is not None:
+            return symbol
+        for old, new_prefixes in _RELOCATED:
+            if qualified_name.startswith(old):
+                rest = qualified_name[len(old):]
+                for new in new_prefixes:
+                    symbol = self._by_path.get(new + rest)
+                    if symbol is not None:
+                        return symbol
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def tf_api() -> TfApi:
+    text = resources.files("tf_step_lint").joinpath("data", "tf_api.json").read_text(encoding="utf-8")
+    return TfApi(json.loads(text))

@@ -1,0 +1,163 @@
+"""The command line: ``tf-step-lint [PATHS] [--fix] [--diff]`` and ``tf-step-lint explain CODE``."""
+import argparse
+import difflib
+import json
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from tf_step_lint import __version__
+from tf_step_lint.engine import ERROR_CODE, Selection, SourceError, fix_source, lint_source, parse
+from tf_step_lint.finding import Finding
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
+                          "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explain"]:
+        return explain(argv[1:])
+    args = _parser().parse_args(argv)
+    selection = Selection(tuple(_codes(args.select)) or ("TSL",), tuple(_codes(args.ignore)))
+    files, errors = collect_files(args.paths or ["."])
+    results: List[Tuple[str, Finding]] = list(errors)
+    changed = False
+    for path in files:
+        findings, file_changed = _process(path, args, selection)
+        results.extend((path, f) for f in findings)
+        changed |= file_changed
+    _report(results, args.format)
+    if any(f.code == ERROR_CODE for _, f in results):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if results or (args.diff and changed) else EXIT_CLEAN
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tf-step-lint",
+        description="Find TensorFlow Estimator training bugs that never raise. "
+                    "`tf-step-lint explain CODE` prints a rule's documentation.")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    parser.add_argument("--select", action="append", default=[], metavar="CODES",
+                        help="comma-separated code prefixes to report (default: all)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
+                        help="comma-separated code prefixes not to report")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--version", action="version", version=f"tf-step-lint {__version__}")
+    return parser
+
+
+def _codes(values: List[str]) -> Iterator[str]:
+    for value in values:
+        yield from (c.strip().upper() for c in value.split(",") if c.strip())
+
+
+# -- files -------------------------------------------------------------------------------------------
+def collect_files(paths: Sequence[str]) -> Tuple[List[str], List[Tuple[str, Finding]]]:
+    """Python files under ``paths`` in a stable order; given files are taken whatever their suffix."""
+    files, errors = [], []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files.extend(sorted(str(p) for p in _walk(path)))
+        elif path.is_file():
+            files.append(given)
+        else:
+            errors.append((given, Finding(ERROR_CODE, "no such file or directory", 1, 1)))
+    return list(dict.fromkeys(files)), errors
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
+                            and not (Path(directory, d, "pyvenv.cfg").exists()))
+        for name in names:
+            if name.endswith(".py"):
+                yield Path(directory, name)
+
+
+def _process(path: str, args, selection: Selection) -> Tuple[List[Finding], bool]:
+    """Lint (or fix) one file: its remaining findings, and whether a fix changed (or would change) it."""
+    try:
+        source = Path(path).read_bytes()
+    except OSError as error:
+        return [Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)], False
+    if not (args.fix or args.diff):
+        return lint_source(source, selection), False
+    result = fix_source(source, selection)
+    if result.source == source:
+        return result.findings, False
+    if args.diff:
+        sys.stdout.write(_diff(path, source, result.source))
+        return [], True
+    try:
+        write_atomically(Path(path), source, result.source)
+    except (OSError, SourceError) as error:
+        return [Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings, False
+    print(f"{path}: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}", file=sys.stderr)
+    return result.findings, True
+
+
+def _diff(path: str, old: bytes, new: bytes) -> str:
+    encoding = parse(old).encoding
+    lines = difflib.unified_diff(old.decode(encoding).splitlines(keepends=True),
+                                 new.decode(encoding).splitlines(keepends=True), path, path)
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
+    """Replace ``path`` with ``new`` through a temporary file in its directory, keeping its mode.
+
+    Refuses when the file changed since it was read, and when ``new`` does not parse.
+    """
+    parse(new)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tf-step-lint")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(new)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        if path.read_bytes() != expected:
+            raise OSError("the file changed while it was being fixed")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+# -- output ------------------------------------------------------------------------------------------
+def _report(results: List[Tuple[str, Finding]], fmt: str) -> None:
+    if fmt == "json":
+        rows = [{"path": path, "line": f.line, "column": f.column, "code": f.code, "message": f.message,
+                 "fixable": f.fixable} for path, f in results]
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    for path, f in results:
+        print(f"{path}:{f.line}:{f.column}: {f.code} {f.message}")
+
+
+def explain(argv: Sequence[str]) -> int:
+    from tf_step_lint.docs import rule_docs
+
+    docs = rule_docs()
+    if len(argv) != 1:
+        print("usage: tf-step-lint explain CODE", file=sys.stderr)
+        print("rules: " + ", ".join(sorted(docs)), file=sys.stderr)
+        return EXIT_ERROR
+    code = argv[0].upper()
+    if code not in docs:
+        print(f"tf-step-lint: unknown rule {argv[0]!r}; rules: {', '.join(sorted(docs))}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(docs[code])
+    return EXIT_CLEAN

@@ -1,0 +1,158 @@
+"""The engine: one function to lint a source, one to fix it.  The CLI and the flake8 plugin both call these."""
+import re
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import PositionProvider
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.rules import ALL_RULES
+
+ERROR_CODE = "TSL000"
+MAX_FIX_PASSES = 5
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which codes to report, by prefix; the longest matching prefix decides, as in ruff."""
+
+    select: Tuple[str, ...] = ("TSL",)
+    ignore: Tuple[str, ...] = ()
+
+    def __contains__(self, code: str) -> bool:
+        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return selected > ignored
+
+
+ALL = Selection()
+
+
+class SourceError(Exception):
+    """The source cannot be parsed; carries the finding that says where."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def parse(source: Union[str, bytes]) -> cst.Module:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message = " ".join(error.message.split())
+        raise SourceError(Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line,
+                                  error.raw_column + 1)) from None
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        raise SourceError(Finding(ERROR_CODE, f"cannot decode: {error}", 1, 1)) from None
+
+
+def lint_source(source: Union[str, bytes], selection: Selection = ALL) -> List[Finding]:
+    """Every finding in ``source``, sorted, with `# noqa` honoured.  Parse errors come back as TSL000."""
+    try:
+        module = parse(source)
+    except SourceError as error:
+        return [error.finding]
+    return _lint(module, selection)[1]
+
+
+def _lint(module: cst.Module, selection: Selection) -> Tuple[Analysis, List[Finding]]:
+    analysis = Analysis(module)
+    findings: List[Finding] = []
+    for rule in ALL_RULES:
+        if rule.code in selection:
+            try:
+                findings.extend(rule().check(analysis))
+            except RecursionError:
+                return analysis, [Finding(ERROR_CODE, "too deeply nested to analyse", 1, 1)]
+    return analysis, sorted(_without_noqa(findings, module), key=lambda f: (f.line, f.column, f.code))
+
+
+def _without_noqa(findings: Sequence[Finding], module: cst.Module) -> Iterable[Finding]:
+    if not findings:
+        return findings
+    lines = module.code.splitlines()
+    kept = []
+    for finding in findings:
+        match = _NOQA.search(lines[finding.line - 1]) if finding.line <= len(lines) else None
+        if match is None:
+            kept.append(finding)
+            continue
+        codes = match.group("codes")
+        if codes and not any(finding.code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c):
+            kept.append(finding)
+    return kept
+
+
+@dataclass(frozen=True)
+class FixResult:
+    source: bytes
+    fixed: int  # findings fixed
+    findings: List[Finding]  # what remains in the fixed source
+
+
+def fix_source(source: bytes, selection: Selection = ALL) -> FixResult:
+    """Apply every available fix, re-linting between passes, and return the new bytes and what remains.
+
+    The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
+    """
+    try:
+        module = parse(source)
+    except SourceError as error:
+        return FixResult(source, 0, [error.finding])
+    if module.bytes != source:
+        return FixResult(source, 0, [Finding(ERROR_CODE, "not fixed: the parser does not round-trip this file", 1, 1)])
+    fixed = 0
+    analysis, findings = _lint(module, selection)
+    for _ in range(MAX_FIX_PASSES):
+        fixes = [f.fix for f in findings if f.fix is not None]
+        if not fixes:
+            break
+        applied, new_module = _apply(analysis, fixes)
+        try:
+            module = parse(new_module.bytes)
+        except SourceError:  # never write what does not parse
+            break
+        fixed += applied
+        analysis, findings = _lint(module, selection)
+    return FixResult(module.bytes, fixed, findings)
+
+
+def _apply(analysis: Analysis, fixes: List[Fix]) -> Tuple[int, cst.Module]:
+    """Apply fixes whose nodes do not overlap an earlier fix's; the rest wait for the next pass."""
+    positions = analysis.wrapper.resolve(PositionProvider)
+    taken: List[Tuple[Tuple[int, int], Tuple[int, int]]] = []
+    replacements = {}
+    imports = set()
+    applied = 0
+    for fix in fixes:
+        spans = [((positions[n].start.line, positions[n].start.column), (positions[n].end.line, positions[n].end.column))
+                 for n in fix.replacements]
+        if any(start < other_end and other_start < end for start, end in spans for other_start, other_end in taken):
+            continue
+        taken.extend(spans)
+        replacements.update(fix.replacements)
+        if fix.add_import:
+            imports.add(fix.add_import)
+        applied += 1
+    module = analysis.module.visit(_Replace(replacements))
+    if imports:
+        context = CodemodContext()
+        for name, asname in sorted(imports):
+            AddImportsVisitor.add_needed_import(context, name, asname=asname)
+        module = AddImportsVisitor(context).transform_module(module)
+    return applied, module
+
+
+class _Replace(cst.CSTTransformer):
+    def __init__(self, replacements):
+        super().__init__()
+        self.replacements = replacements
+
+    def on_leave(self, original_node, updated_node):
+        return self.replacements.get(original_node, updated_node)

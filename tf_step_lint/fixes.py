@@ -1,0 +1,56 @@
+"""Building blocks for autofixes: edits to call arguments that keep the surrounding formatting."""
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.finding import Fix
+
+
+def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with ``keyword=value`` appended, on its own line if the call puts each argument on one."""
+    new = cst.Arg(value=value, keyword=cst.Name(keyword),
+                  equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                        whitespace_after=cst.SimpleWhitespace("")))
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[new])
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):  # trailing comma: keep it, after the new argument
+        separator = cst.Comma(whitespace_after=call.whitespace_before_args)
+        if not isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args[-1] = last.with_changes(comma=separator)
+        new = new.with_changes(comma=last.comma)
+    else:
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, new])
+
+
+def without_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """``call`` without ``arg``; a removed last argument hands its comma (or its absence) to the one before."""
+    args = list(call.args)
+    position = args.index(arg)
+    del args[position]
+    if position == len(args) and args:
+        args[-1] = args[-1].with_changes(comma=arg.comma)
+    return call.with_changes(args=args)
+
+
+def get_or_create_step(analysis: Analysis, at: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[Tuple[str, str]]]]:
+    """``<v1>.train.get_or_create_global_step()`` spelled for ``at``, and the import it needs, if any."""
+    reference = analysis.v1_reference(at)
+    if reference is None:
+        return None
+    spelling, import_as = reference
+    expr = cst.parse_expression(f"{spelling}.train.get_or_create_global_step()")
+    return expr, (("tensorflow.compat.v1", import_as) if import_as else None)
+
+
+def step_fix(analysis: Analysis, at: cst.CSTNode, build) -> Optional[Fix]:
+    """A fix whose replacements ``build(step_expression)`` returns, with the import the step needs."""
+    step = get_or_create_step(analysis, at)
+    if step is None:
+        return None
+    expr, add_import = step
+    return Fix(build(expr), add_import)

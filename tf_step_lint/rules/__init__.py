@@ -1,0 +1,12 @@
+"""The rule registry: every rule the engine runs, in code order."""
+from typing import Dict, List, Type
+
+from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.custom_step_variable import CustomStepVariable
+from tf_step_lint.rules.export_savedmodel_renamed import ExportSavedmodelRenamed
+from tf_step_lint.rules.export_unsupported_argument import ExportUnsupportedArgument
+from tf_step_lint.rules.step_never_increments import StepNeverIncrements
+
+ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, ExportUnsupportedArgument,
+                               ExportSavedmodelRenamed]
+RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

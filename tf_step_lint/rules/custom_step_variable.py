@@ -1,0 +1,158 @@
+"""TSL102: a variable of the model's own used as the training step instead of the Estimator's global step."""
+from typing import Iterable, List, Optional, Set
+
+import libcst as cst
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.steps import StepUse
+from tf_step_lint.finding import Finding
+from tf_step_lint.fixes import step_fix
+from tf_step_lint.rules.base import Rule
+
+CONSEQUENCE = (
+    "the Estimator stops on its own global_step, which never moves: train(max_steps=...) never ends and "
+    "checkpoints keep the initial weights; use tf.compat.v1.train.get_or_create_global_step()"
+)
+
+
+class CustomStepVariable(Rule):
+    code = "TSL102"
+    name = "custom-step-variable"
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        functions = {fn for unit in analysis.training.units for fn in unit}
+        uses = [u for u in analysis.steps.step_uses(functions)
+                if u.optimizer is None or u.optimizer.family == "v1"]
+        step_nodes = {u.step for u in uses}
+        reported: Set[cst.CSTNode] = set()
+        for use in uses:
+            variable = self._variable(analysis, use.step)
+            if variable is None or variable.creation in reported:
+                continue
+            if self._real_step_moves(analysis, use, variable.creations):
+                continue
+            if use.optimizer is None and self._incremented(analysis, use, variable.creations):
+                continue  # a separate, hand-incremented counter driving a schedule: legitimate
+            reported.add(variable.creation)
+            yield self._report(analysis, use, variable, step_nodes)
+
+    def _variable(self, analysis: Analysis, step: cst.BaseExpression) -> Optional["_StepVariable"]:
+        if isinstance(step, cst.Call):
+            return _StepVariable.of([step], analysis, "inline") if self._creates_variable(analysis, step) else None
+        origins = analysis.names.origins(step)
+        if not origins or not all(isinstance(o, cst.Call) for o in origins):
+            return None
+        if isinstance(step, cst.Name) and analysis.names.is_module_level(step):
+            if all(self._creates_variable(analysis, o) or self._step_call(analysis, o) for o in origins):
+                return _StepVariable.of(origins, analysis, "module")
+            return None
+        if not all(self._creates_variable(analysis, o) for o in origins):
+            return None
+        return _StepVariable.of(origins, analysis, "attribute" if isinstance(step, cst.Attribute) else "local")
+
+    @staticmethod
+    def _creates_variable(analysis: Analysis, call: cst.Call) -> bool:
+        symbol = analysis.names.symbol(call.func)
+        return symbol is not None and symbol.kind == "variable_factory"
+
+    @staticmethod
+    def _step_call(analysis: Analysis, call: cst.Call) -> bool:
+        symbol = analysis.names.symbol(call.func)
+        return symbol is not None and symbol.kind in ("step_getter", "step_creator")
+
+    def _real_step_moves(self, analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> bool:
+        """Another increment in the same model_fn, of something other than this variable (GAN-style counters)."""
+        for unit in analysis.training.units_containing(analysis.names.enclosing_function(use.call)):
+            for increment in analysis.steps.increments(unit):
+                if not self._is_variable(analysis, increment.target, creations):
+                    return True
+        return False
+
+    def _incremented(self, analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> bool:
+        for unit in analysis.training.units_containing(analysis.names.enclosing_function(use.call)):
+            if any(self._is_variable(analysis, i.target, creations) for i in analysis.steps.increments(unit)):
+                return True
+        return False
+
+    @staticmethod
+    def _is_variable(analysis: Analysis, expr: cst.BaseExpression, creations: List[cst.Call]) -> bool:
+        origins = analysis.names.origins(expr)
+        return bool(origins) and all(o in creations for o in origins)
+
+    def _report(self, analysis: Analysis, use: StepUse, variable: "_StepVariable", step_nodes) -> Finding:
+        where = variable.where
+        if where == "module":
+            message = (f"`{analysis.module.code_for_node(use.step)}` is created outside the model_fn and used as its "
+                       "global_step: in TF2 this raises AttributeError: Tensor.op is undefined when eager execution "
+                       "is enabled (or RuntimeError: Attempting to capture an EagerTensor); "
+                       "create it inside the model_fn with tf.compat.v1.train.get_or_create_global_step()")
+            fix = None
+            if self._only_used_as_step(analysis, use.step, step_nodes):
+                fix = step_fix(analysis, use.step, lambda step: {use.step: step})
+            return self.finding(analysis, use.step, message, fix)
+        message = f"{variable.describe(analysis)} is used as the training step, but {CONSEQUENCE}"
+        fix = None
+        if where == "inline" or (where == "local" and len(variable.creations) == 1
+                                 and self._only_used_as_step(analysis, use.step, step_nodes)):
+            creation = variable.creation
+            fix = step_fix(analysis, creation, lambda step: {creation: step})
+        return self.finding(analysis, variable.creation if where != "attribute" else use.step, message, fix)
+
+    @staticmethod
+    def _only_used_as_step(analysis: Analysis, name: cst.BaseExpression, step_nodes) -> bool:
+        """Every read of the variable is a global_step argument, so swapping it changes nothing else."""
+        if not isinstance(name, cst.Name):
+            return False
+        scope = analysis.names.scopes.get(name)
+        assignments = scope[name.value] if scope is not None else ()
+        references = [ref.node for a in assignments for ref in a.references]
+        functions = {fn for unit in analysis.training.units for fn in unit}
+        if assignments and all(a.scope is a.scope.globals for a in assignments):
+            references = [r for r in references if analysis.names.enclosing_function(r) in functions]
+        return bool(references) and all(r in step_nodes for r in references)
+
+
+class _StepVariable:
+    def __init__(self, creations: List[cst.Call], where: str, name: Optional[str]):
+        self.creations = creations
+        self.creation = creations[0]
+        self.where = where  # inline, local, attribute, module
+        self.name = name
+
+    @classmethod
+    def of(cls, creations, analysis: Analysis, where: str) -> "_StepVariable":
+        return cls(list(creations), where, _variable_name(analysis, creations[0]))
+
+    def describe(self, analysis: Analysis) -> str:
+        call = self.creation
+        symbol = analysis.names.symbol(call.func)
+        text = f"`{symbol.public_name}({'...' if call.args else ''})`"
+        if self.name == "global_step":
+            if "get_variable" in symbol.key:
+                return (f"{text} creating \"global_step\" raises ValueError: Variable global_step already exists, "
+                        "disallowed; even where it does not, it")
+            return (f"{text} named \"global_step\" is silently renamed \"global_step_1\" by TensorFlow; it")
+        if _is_float(analysis, call):
+            return f"{text} is a float step, not the Estimator's int64 global step; it"
+        named = f" (\"{self.name}\")" if self.name else ""
+        return f"{text}{named} is a new variable, not the Estimator's global step; it"
+
+
+def _variable_name(analysis: Analysis, call: cst.Call) -> Optional[str]:
+    symbol = analysis.names.symbol(call.func)
+    position = symbol.param_index("name") if symbol else None
+    value = argument(call, position, "name")
+    if isinstance(value, cst.SimpleString):
+        return value.evaluated_value if isinstance(value.evaluated_value, str) else None
+    return None
+
+
+def _is_float(analysis: Analysis, call: cst.Call) -> bool:
+    symbol = analysis.names.symbol(call.func)
+    initial = argument(call, symbol.param_index("initial_value"), "initial_value")
+    if isinstance(initial, cst.Float):
+        return True
+    dtype = argument(call, symbol.param_index("dtype"), "dtype")
+    return dtype is not None and any(q.rsplit(".", 1)[-1].startswith("float")
+                                     for q in analysis.names.qualified_names(dtype) or ())

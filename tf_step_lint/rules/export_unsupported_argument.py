@@ -1,0 +1,45 @@
+"""TSL201: an Estimator export call with an argument the method does not have (TypeError after training)."""
+import difflib
+from typing import Iterable
+
+import libcst as cst
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.fixes import without_arg
+from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.exports import export_calls
+
+# Keywords whose removal is the complete fix: verified on TF 2.15, the SavedModel's variables/ already holds
+# every variable, global_step included.
+DROP_IS_COMPLETE_FIX = frozenset({"variables_to_save"})
+
+
+class ExportUnsupportedArgument(Rule):
+    code = "TSL201"
+    name = "export-unsupported-argument"
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for call, method, estimator in export_calls(analysis):
+            spec = estimator.method(method)
+            if spec is None:
+                continue
+            params = spec["params"]
+            where = f"{estimator.display_name}.{method}{spec['signature']}"
+            for arg in call.args:
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                if keyword is None or keyword in params or spec["accepts_kwargs"]:
+                    continue
+                hint = difflib.get_close_matches(keyword, params, n=1, cutoff=0.6)
+                message = (f"`{method}()` has no parameter `{keyword}`: raises TypeError: {spec['qualname']}() got "
+                           f"an unexpected keyword argument '{keyword}', after training has finished; "
+                           + (f"did you mean `{hint[0]}`? " if hint else "")
+                           + f"signature: {where}")
+                fix = Fix({call: without_arg(call, arg)}) if keyword in DROP_IS_COMPLETE_FIX else None
+                yield self.finding(analysis, arg.keyword, message, fix)
+            positional = [a for a in call.args if a.keyword is None]
+            if len(positional) > len(params) and not any(a.star for a in positional):
+                extra = positional[len(params)]
+                message = (f"`{method}()` takes at most {len(params)} positional arguments but gets "
+                           f"{len(positional)}: raises TypeError after training has finished; signature: {where}")
+                yield self.finding(analysis, extra.value, message)

@@ -1,0 +1,34 @@
+"""TSL101: a v1 optimizer step in a model_fn that never moves the global step."""
+from typing import Iterable
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.finding import Finding
+from tf_step_lint.fixes import step_fix, with_keyword
+from tf_step_lint.rules.base import Rule
+
+
+class StepNeverIncrements(Rule):
+    code = "TSL101"
+    name = "step-never-increments"
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for site in analysis.index.calls:
+            call = site.node
+            kind = analysis.steps.optimizer_call(call)
+            if kind is None or kind.family != "v1" or not kind.increments_step:
+                continue
+            units = analysis.training.units_containing(site.function)
+            if not units or any(arg.star for arg in call.args):
+                continue
+            if analysis.steps.passed_step(call, kind) is not None:  # explicit None is a choice (GAN code)
+                continue
+            if any(analysis.steps.increments(unit) for unit in units):
+                continue
+            method = call.func.attr.value
+            message = (
+                f"`{method}()` of {kind.description} is given no global_step and nothing else increments it: "
+                "Estimator.train(max_steps=...) never stops and checkpoints keep the initial weights; "
+                "pass global_step=tf.compat.v1.train.get_or_create_global_step()"
+            )
+            fix = step_fix(analysis, call, lambda step, call=call: {call: with_keyword(call, "global_step", step)})
+            yield self.finding(analysis, call.func.attr, message, fix)
