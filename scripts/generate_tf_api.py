@@ -159,7 +159,8 @@ def generate():
                                    for m in OPTIMIZER_METHODS},
     }
     return {
-        "generated_from": {"tensorflow": tf.__version__, "tensorflow_estimator": importlib.metadata.version("tensorflow-estimator"),
+        "generated_from": {"tensorflow": tf.__version__,
+                           "tensorflow_estimator": importlib.metadata.version("tensorflow-estimator"),
                            "keras": keras.__version__, "python": ".".join(map(str, sys.version_info[:2]))},
         "methods": methods,
         "symbols": dict(sorted(symbols.items())),

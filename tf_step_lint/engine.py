@@ -1,7 +1,7 @@
 """The engine: one function to lint a source, one to fix it.  The CLI and the flake8 plugin both call these."""
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Sequence, Tuple, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -131,8 +131,7 @@ def _apply(analysis: Analysis, fixes: List[Fix]) -> Tuple[int, cst.Module]:
     imports = set()
     applied = 0
     for fix in fixes:
-        spans = [((positions[n].start.line, positions[n].start.column), (positions[n].end.line, positions[n].end.column))
-                 for n in fix.replacements]
+        spans = [_span(positions[node]) for node in fix.replacements]
         if any(start < other_end and other_start < end for start, end in spans for other_start, other_end in taken):
             continue
         taken.extend(spans)
@@ -147,6 +146,10 @@ def _apply(analysis: Analysis, fixes: List[Fix]) -> Tuple[int, cst.Module]:
             AddImportsVisitor.add_needed_import(context, name, asname=asname)
         module = AddImportsVisitor(context).transform_module(module)
     return applied, module
+
+
+def _span(position) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    return (position.start.line, position.start.column), (position.end.line, position.end.column)
 
 
 class _Replace(cst.CSTTransformer):

@@ -6,6 +6,8 @@ import libcst as cst
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Fix
 
+Import = Tuple[str, str]  # (module, asname)
+
 
 def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
     """``call`` with ``keyword=value`` appended, on its own line if the call puts each argument on one."""
@@ -37,7 +39,7 @@ def without_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
     return call.with_changes(args=args)
 
 
-def get_or_create_step(analysis: Analysis, at: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[Tuple[str, str]]]]:
+def get_or_create_step(analysis: Analysis, at: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[Import]]]:
     """``<v1>.train.get_or_create_global_step()`` spelled for ``at``, and the import it needs, if any."""
     reference = analysis.v1_reference(at)
     if reference is None:

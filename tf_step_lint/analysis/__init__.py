@@ -13,6 +13,8 @@ from tf_step_lint.analysis.steps import Steps
 from tf_step_lint.analysis.training import Training
 
 V1 = "tensorflow.compat.v1"
+# A name bound to one of these modules, and what to append to it to reach tensorflow.compat.v1; best first.
+_V1_SPELLINGS = ((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", ".v1"))
 
 
 class Analysis:
@@ -70,7 +72,7 @@ class Analysis:
             if paths is None or len(paths) != 1:
                 continue
             path = next(iter(paths))
-            for rank, (target, suffix) in enumerate(((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", ".v1"))):
+            for rank, (target, suffix) in enumerate(_V1_SPELLINGS):
                 if path == target:
                     candidates.append((rank, len(name), name + suffix))
         if candidates:

@@ -47,13 +47,18 @@ class Optimizers:
     def kind(self, receiver: cst.BaseExpression, method: str) -> OptimizerKind:
         return self._kind(receiver, method, set())
 
-    def _kind(self, receiver: cst.BaseExpression, method: str, seen: Set) -> OptimizerKind:
+    def _kind(self, receiver: cst.BaseExpression, method: str, active: Set) -> OptimizerKind:
+        """``active`` holds the constructions being resolved: `opt = CrossShardOptimizer(opt)` refers to itself,
+        and that branch adds nothing beyond the others."""
         kinds = set()
         for origin in self.names.origins(receiver):
-            if origin is UNKNOWN or not isinstance(origin, cst.Call) or origin in seen:
+            if origin is UNKNOWN or not isinstance(origin, cst.Call):
                 return UNKNOWN_KIND
-            seen.add(origin)
-            kinds.add(self._constructed(origin, method, seen))
+            if origin in active:
+                continue
+            active.add(origin)
+            kinds.add(self._constructed(origin, method, active))
+            active.discard(origin)
         if len(kinds) == 1:
             return kinds.pop()
         # Mutually exclusive branches (if use_tpu: CrossShardOptimizer(...)) agree when every branch is v1.

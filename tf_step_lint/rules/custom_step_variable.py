@@ -14,6 +14,15 @@ CONSEQUENCE = (
     "the Estimator stops on its own global_step, which never moves: train(max_steps=...) never ends and "
     "checkpoints keep the initial weights; use tf.compat.v1.train.get_or_create_global_step()"
 )
+ALREADY_EXISTS = (
+    "raises ValueError: Variable global_step already exists, disallowed. Did you mean to set reuse=True or "
+    "reuse=tf.AUTO_REUSE in VarScope?; use tf.compat.v1.train.get_or_create_global_step()"
+)
+MODULE_LEVEL = (
+    "is created outside the model_fn and used as its global_step: in TF2 this raises AttributeError: Tensor.op is "
+    "undefined when eager execution is enabled (or RuntimeError: Attempting to capture an EagerTensor); create it "
+    "inside the model_fn with tf.compat.v1.train.get_or_create_global_step()"
+)
 
 
 class CustomStepVariable(Rule):
@@ -28,13 +37,14 @@ class CustomStepVariable(Rule):
         reported: Set[cst.CSTNode] = set()
         for use in uses:
             variable = self._variable(analysis, use.step)
-            if variable is None or variable.creation in reported:
+            if variable is None:
                 continue
-            if self._real_step_moves(analysis, use, variable.creations):
-                continue
-            if use.optimizer is None and self._incremented(analysis, use, variable.creations):
-                continue  # a separate, hand-incremented counter driving a schedule: legitimate
-            reported.add(variable.creation)
+            if variable.where != "module":  # a module-level step breaks every use; others are reported once
+                if variable.creation in reported or self._real_step_moves(analysis, use, variable.creations):
+                    continue
+                if use.optimizer is None and self._incremented(analysis, use, variable.creations):
+                    continue  # a separate, hand-incremented counter driving a schedule: legitimate
+                reported.add(variable.creation)
             yield self._report(analysis, use, variable, step_nodes)
 
     def _variable(self, analysis: Analysis, step: cst.BaseExpression) -> Optional["_StepVariable"]:
@@ -83,15 +93,12 @@ class CustomStepVariable(Rule):
     def _report(self, analysis: Analysis, use: StepUse, variable: "_StepVariable", step_nodes) -> Finding:
         where = variable.where
         if where == "module":
-            message = (f"`{analysis.module.code_for_node(use.step)}` is created outside the model_fn and used as its "
-                       "global_step: in TF2 this raises AttributeError: Tensor.op is undefined when eager execution "
-                       "is enabled (or RuntimeError: Attempting to capture an EagerTensor); "
-                       "create it inside the model_fn with tf.compat.v1.train.get_or_create_global_step()")
+            message = f"`{analysis.module.code_for_node(use.step)}` {MODULE_LEVEL}"
             fix = None
             if self._only_used_as_step(analysis, use.step, step_nodes):
                 fix = step_fix(analysis, use.step, lambda step: {use.step: step})
             return self.finding(analysis, use.step, message, fix)
-        message = f"{variable.describe(analysis)} is used as the training step, but {CONSEQUENCE}"
+        message = variable.describe(analysis)
         fix = None
         if where == "inline" or (where == "local" and len(variable.creations) == 1
                                  and self._only_used_as_step(analysis, use.step, step_nodes)):
@@ -128,15 +135,15 @@ class _StepVariable:
         call = self.creation
         symbol = analysis.names.symbol(call.func)
         text = f"`{symbol.public_name}({'...' if call.args else ''})`"
+        if self.name == "global_step" and symbol.kind == "variable_factory" and "get_variable" in symbol.key:
+            return f"{text} creating \"global_step\" inside a model_fn {ALREADY_EXISTS}"
         if self.name == "global_step":
-            if "get_variable" in symbol.key:
-                return (f"{text} creating \"global_step\" raises ValueError: Variable global_step already exists, "
-                        "disallowed; even where it does not, it")
-            return (f"{text} named \"global_step\" is silently renamed \"global_step_1\" by TensorFlow; it")
+            return (f"{text} named \"global_step\" is not the Estimator's global step (TensorFlow silently renames it "
+                    f"\"global_step_1\"): {CONSEQUENCE}")
         if _is_float(analysis, call):
-            return f"{text} is a float step, not the Estimator's int64 global step; it"
+            return f"{text} is a float variable used as the training step, not the Estimator's global step: {CONSEQUENCE}"
         named = f" (\"{self.name}\")" if self.name else ""
-        return f"{text}{named} is a new variable, not the Estimator's global step; it"
+        return f"{text}{named} is used as the training step but is not the Estimator's global step: {CONSEQUENCE}"
 
 
 def _variable_name(analysis: Analysis, call: cst.Call) -> Optional[str]:

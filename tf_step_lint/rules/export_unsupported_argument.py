@@ -2,7 +2,6 @@
 import difflib
 from typing import Iterable
 
-import libcst as cst
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix

@@ -1,0 +1,53 @@
+"""Every rule doc's examples are executed: bad ones flagged at the marked lines and fixed into the Fixed blocks."""
+import pytest
+
+from tests.markers import expected, fixed, python_blocks, reported, strip
+from tf_step_lint.docs import rule_docs
+from tf_step_lint.rules import ALL_RULES
+
+DOCS = rule_docs()
+SECTIONS = ("What it flags", "Why", "Bad", "Good", "Fix safety")
+
+
+def test_every_rule_has_a_doc_and_every_doc_a_rule():
+    assert sorted(DOCS) == sorted(rule.code for rule in ALL_RULES)
+
+
+@pytest.mark.parametrize("code", sorted(DOCS))
+def test_doc_shape(code):
+    doc = DOCS[code]
+    rule = next(r for r in ALL_RULES if r.code == code)
+    assert doc.startswith(f"# {code} {rule.name}\n")
+    assert "**Fix:**" in doc and "**TF versions:**" in doc
+    for section in SECTIONS:
+        assert f"\n## {section}\n" in doc, f"{code} lacks ## {section}"
+    assert python_blocks(doc, "Bad") and python_blocks(doc, "Good")
+    assert len(python_blocks(doc, "Bad")) == len(python_blocks(doc, "Fixed"))
+
+
+def _examples(heading):
+    return [pytest.param(code, i, block, id=f"{code}-{heading}-{i}")
+            for code, doc in sorted(DOCS.items()) for i, block in enumerate(python_blocks(doc, heading))]
+
+
+@pytest.mark.parametrize("code,index,block", _examples("Bad"))
+def test_bad_example_is_flagged_at_marked_lines_and_fixes_to_fixed_example(code, index, block):
+    marks = expected(block)
+    assert marks and {c for _, c in marks} == {code}
+    source = strip(block)
+    assert reported(source) == marks
+    assert fixed(source) == python_blocks(DOCS[code], "Fixed")[index]
+    assert reported(fixed(source)) == set()
+
+
+@pytest.mark.parametrize("code,index,block", _examples("Flagged without autofix"))
+def test_unfixable_example_is_flagged_and_left_alone(code, index, block):
+    source = strip(block)
+    assert reported(source) == expected(block) != set()
+    assert fixed(source) == source
+
+
+@pytest.mark.parametrize("code,index,block", _examples("Good"))
+def test_good_example_is_clean(code, index, block):
+    assert expected(block) == set()
+    assert reported(block) == set()
