@@ -82,6 +82,11 @@ def params(func):
     return {"params": names, "accepts_kwargs": var_kw, "qualname": func.__qualname__, "signature": shown}
 
 
+def call_params(obj):
+    """Parameters of calling ``obj``: a class's are its __init__'s."""
+    return params(obj.__init__ if inspect.isclass(obj) else obj)
+
+
 def private_path(obj):
     return f"{obj.__module__}.{obj.__qualname__}"
 
@@ -139,10 +144,10 @@ def generate():
         for name in names:
             obj = by_v1_name(name)
             paths = [p for p, o in public_v1.items() if o is obj]
-            add(obj, paths, kind=kind, **params(obj))
+            add(obj, paths, kind=kind, **call_params(obj))
     # tf.Variable (v2) and tf.compat.v1.Variable are distinct classes; both create a new variable.
     add(tf.Variable, [p for p, o in public_v1.items() if o is tf.Variable], kind="variable_factory",
-        **params(tf.Variable.__init__))
+        **call_params(tf.Variable))
     for path, obj in public_v1.items():
         if path.startswith("tensorflow.compat.v1.train.") and inspect.isfunction(obj):
             try:

@@ -5,6 +5,7 @@ except where TensorFlow 2.15 cannot tell us: module layouts of TF 1.x that no lo
 """
 import functools
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Dict, Mapping, Optional
@@ -17,6 +18,9 @@ _RELOCATED = (
     # TF 1.x code reaches v1-only names through the top-level module (tf.train.AdamOptimizer).
     ("tensorflow.", ("tensorflow.compat.v1.",)),
 )
+
+# tf.compat.v2.compat.v1.X is tf.compat.v1.X: only the innermost compat version counts.
+_NESTED_COMPAT = re.compile(r"^tensorflow(?:\.compat\.v[12])+\.compat\.(v[12])\.")
 
 
 @dataclass(frozen=True, eq=False)  # one instance per symbol: identity is equality
@@ -50,6 +54,7 @@ class TfApi:
                 self._by_path[path] = symbol
 
     def lookup(self, qualified_name: str) -> Optional[Symbol]:
+        qualified_name = _NESTED_COMPAT.sub(r"tensorflow.compat.\1.", qualified_name)
         symbol = self._by_path.get(qualified_name)
         if symbol is not None:
             return symbol

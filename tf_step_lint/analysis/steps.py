@@ -106,13 +106,13 @@ class Steps:
             may_increment = kind.family == "unknown" or kind.increments_step
             return step if step is not None and not _is_none(step) and may_increment else None
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("assign", "assign_add"):
-            return func.value if self.may_be_step(func.value) else None
         symbol = self.names.symbol(func)
         if symbol is not None:
             if symbol.kind == "assign_function" and call.args and self.may_be_step(call.args[0].value):
                 return call.args[0].value
             return None  # any other TensorFlow function only reads the step
+        if isinstance(func, cst.Attribute) and func.attr.value in ("assign", "assign_add"):
+            return func.value if self.may_be_step(func.value) else None
         if self._is_library(func) or self.training.callable_functions(func):
             return None  # a same-file helper is analysed on its own
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
