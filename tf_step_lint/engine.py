@@ -1,4 +1,5 @@
 """The engine: one function to lint a source, one to fix it.  The CLI and the flake8 plugin both call these."""
+import ast
 import re
 from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple, Union
@@ -45,11 +46,23 @@ def parse(source: Union[str, bytes]) -> cst.Module:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message = " ".join(error.message.split())
-        raise SourceError(Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line,
-                                  error.raw_column + 1)) from None
+        raise SourceError(_syntax_error(source, error)) from None
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         raise SourceError(Finding(ERROR_CODE, f"cannot decode: {error}", 1, 1)) from None
+
+
+def _syntax_error(source: Union[str, bytes], error: cst.ParserSyntaxError) -> Finding:
+    """Where and why the source does not parse: Python's own parser says it best (and runs nothing)."""
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            return Finding(ERROR_CODE, f"cannot parse: {python_error.msg}", python_error.lineno,
+                           max(python_error.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(error.message.split())
+    return Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line, error.raw_column + 1)
 
 
 def lint_source(source: Union[str, bytes], selection: Selection = ALL) -> List[Finding]:
@@ -105,10 +118,11 @@ def fix_source(source: bytes, selection: Selection = ALL) -> FixResult:
         module = parse(source)
     except SourceError as error:
         return FixResult(source, 0, [error.finding])
-    if module.bytes != source:
-        return FixResult(source, 0, [Finding(ERROR_CODE, "not fixed: the parser does not round-trip this file", 1, 1)])
     fixed = 0
     analysis, findings = _lint(module, selection)
+    if module.bytes != source:  # e.g. lone CR newlines: rewriting would change bytes outside the fixes
+        refusal = Finding(ERROR_CODE, "not fixed: rewriting this file would not keep its bytes (newlines?)", 1, 1)
+        return FixResult(source, 0, [refusal, *findings])
     for _ in range(MAX_FIX_PASSES):
         fixes = [f.fix for f in findings if f.fix is not None]
         if not fixes:

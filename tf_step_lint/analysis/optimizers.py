@@ -63,7 +63,7 @@ class Optimizers:
             return kinds.pop()
         # Mutually exclusive branches (if use_tpu: CrossShardOptimizer(...)) agree when every branch is v1.
         if kinds and all(k.family == "v1" and k.increments_step and not k.user_class for k in kinds):
-            return OptimizerKind("v1", True, " or ".join(sorted(k.description for k in kinds)))
+            return OptimizerKind("v1", True, _either(sorted(k.description for k in kinds)))
         return UNKNOWN_KIND
 
     def _constructed(self, call: cst.Call, method: str, seen: Set) -> OptimizerKind:
@@ -134,6 +134,15 @@ class Optimizers:
         else:
             return None
         return any(n.value == step for n in _names_in(node.body))
+
+
+def _either(descriptions: List[str]) -> str:
+    """'AdamOptimizer, possibly wrapped in CrossShardOptimizer' rather than repeating the common part."""
+    base = min(descriptions, key=len)
+    wrappers = [d[len(base):].strip() for d in descriptions if d != base]
+    if all(d.startswith(base) for d in descriptions) and all(w.startswith("wrapped in ") for w in wrappers):
+        return f"{base}, possibly {' or '.join(wrappers)}"
+    return " or ".join(descriptions)
 
 
 def _names_in(node: cst.CSTNode) -> List[cst.Name]:
