@@ -82,7 +82,8 @@ def test_fix_keeps_unfixable_findings(tmp_path):
                     "est.export_saved_model('/tmp', fn, serving_input_fn=fn)\n")
     before = path.read_bytes()
     result = run_cli(path, "--fix")
-    assert result.returncode == 1 and "TSL201" in result.stdout and "did you mean `serving_input_receiver_fn`" in result.stdout
+    assert result.returncode == 1 and "TSL201" in result.stdout
+    assert "did you mean `serving_input_receiver_fn`" in result.stdout
     assert path.read_bytes() == before
 
 

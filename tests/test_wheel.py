@@ -37,7 +37,8 @@ def test_explain_and_lint_from_the_installed_wheel(installed_wheel, tmp_path):
     assert where.stdout.startswith(str(target))
     explain = subprocess.run([sys.executable, "-m", "tf_step_lint", "explain", "TSL202"], cwd=tmp_path, env=env,
                              capture_output=True, text=True)
-    assert explain.returncode == 0 and explain.stdout == (ROOT / "rules" / "TSL202-export-savedmodel-renamed.md").read_text()
+    assert explain.returncode == 0
+    assert explain.stdout == (ROOT / "rules" / "TSL202-export-savedmodel-renamed.md").read_text()
     (tmp_path / "train.py").write_text(BUGGY)
     lint = subprocess.run([sys.executable, "-m", "tf_step_lint", "train.py"], cwd=tmp_path, env=env,
                           capture_output=True, text=True)

@@ -114,6 +114,13 @@ class Names:
             return None
         return symbols.pop()
 
+    def calls(self, origin: "Origin", *kinds: str) -> bool:
+        """``origin`` is a call of a TensorFlow symbol of one of ``kinds`` (e.g. "step_getter")."""
+        if not isinstance(origin, cst.Call):
+            return False
+        symbol = self.symbol(origin.func)
+        return symbol is not None and symbol.kind in kinds
+
     def is_qualified(self, expr: cst.BaseExpression, *paths: str) -> bool:
         names = self.qualified_names(expr)
         return bool(names) and all(n in paths for n in names)

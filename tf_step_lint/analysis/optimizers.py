@@ -126,14 +126,15 @@ class Optimizers:
 
     def _apply_gradients_uses_step(self, node: cst.FunctionDef) -> Optional[bool]:
         """Whether an overriding apply_gradients reads its global_step parameter; None if it has none."""
-        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
-        if "global_step" in params:
-            step = "global_step"
-        elif len(params) >= 3:
-            step = params[2]  # (self, grads_and_vars, global_step, ...)
-        else:
+        params = [*node.params.posonly_params, *node.params.params]
+        names = [p.name.value for p in params]
+        step = "global_step" if "global_step" in names else names[2] if len(names) >= 3 else None
+        if step is None:
             return None
-        return any(n.value == step for n in _names_in(node.body))
+        param = params[names.index(step)]
+        scope = self.names.scopes.get(node.body)
+        assignments = scope[step] if scope is not None else ()
+        return any(a.references for a in assignments if getattr(a, "node", None) is param)
 
 
 def _either(descriptions: List[str]) -> str:
@@ -143,14 +144,3 @@ def _either(descriptions: List[str]) -> str:
     if all(d.startswith(base) for d in descriptions) and all(w.startswith("wrapped in ") for w in wrappers):
         return f"{base}, possibly {' or '.join(wrappers)}"
     return " or ".join(descriptions)
-
-
-def _names_in(node: cst.CSTNode) -> List[cst.Name]:
-    found: List[cst.Name] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-    node.visit(_Collect())
-    return found

@@ -44,21 +44,15 @@ class Steps:
     def is_estimator_step(self, expr: cst.BaseExpression) -> bool:
         """Definitely the Estimator's own step: every origin is get_global_step()/get_or_create_global_step()."""
         origins = self.names.origins(expr)
-        return bool(origins) and all(self._is_getter_call(o) for o in origins)
+        return bool(origins) and all(self.names.calls(o, "step_getter") for o in origins)
 
     def may_be_step(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call):
-            return self._is_getter_call(expr)
+            return self.names.calls(expr, "step_getter")
         last = expr.attr.value if isinstance(expr, cst.Attribute) else getattr(expr, "value", "")
         if isinstance(last, str) and "step" in last.lower():
             return True
-        return any(self._is_getter_call(o) for o in self.names.origins(expr))
-
-    def _is_getter_call(self, origin) -> bool:
-        if not isinstance(origin, cst.Call):
-            return False
-        symbol = self.names.symbol(origin.func)
-        return symbol is not None and symbol.kind == "step_getter"
+        return any(self.names.calls(o, "step_getter") for o in self.names.origins(expr))
 
     # -- where a step is passed ------------------------------------------------------------------
     def optimizer_call(self, call: cst.Call) -> Optional[OptimizerKind]:

@@ -96,12 +96,7 @@ class Training:
         return symbol is not None and symbol.kind == "estimator"
 
     def _is_estimator_spec(self, value: cst.BaseExpression) -> bool:
-        for origin in self.names.origins(value):
-            if isinstance(origin, cst.Call):
-                symbol = self.names.symbol(origin.func)
-                if symbol is not None and symbol.kind == "estimator_spec":
-                    return True
-        return False
+        return any(self.names.calls(origin, "estimator_spec") for origin in self.names.origins(value))
 
     # -- what a model_fn reaches ------------------------------------------------------------------
     @cached_property

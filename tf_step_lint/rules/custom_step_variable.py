@@ -10,6 +10,7 @@ from tf_step_lint.finding import Finding
 from tf_step_lint.fixes import step_fix
 from tf_step_lint.rules.base import Rule
 
+VARIABLE = "variable_factory"
 CONSEQUENCE = (
     "the Estimator stops on its own global_step, which never moves: train(max_steps=...) never ends and "
     "checkpoints keep the initial weights; use tf.compat.v1.train.get_or_create_global_step()"
@@ -49,27 +50,17 @@ class CustomStepVariable(Rule):
 
     def _variable(self, analysis: Analysis, step: cst.BaseExpression) -> Optional["_StepVariable"]:
         if isinstance(step, cst.Call):
-            return _StepVariable.of([step], analysis, "inline") if self._creates_variable(analysis, step) else None
+            return _StepVariable.of([step], analysis, "inline") if analysis.names.calls(step, VARIABLE) else None
         origins = analysis.names.origins(step)
         if not origins or not all(isinstance(o, cst.Call) for o in origins):
             return None
         if isinstance(step, cst.Name) and analysis.names.is_module_level(step):
-            if all(self._creates_variable(analysis, o) or self._step_call(analysis, o) for o in origins):
+            if all(analysis.names.calls(o, VARIABLE, "step_getter", "step_creator") for o in origins):
                 return _StepVariable.of(origins, analysis, "module")
             return None
-        if not all(self._creates_variable(analysis, o) for o in origins):
+        if not all(analysis.names.calls(o, VARIABLE) for o in origins):
             return None
         return _StepVariable.of(origins, analysis, "attribute" if isinstance(step, cst.Attribute) else "local")
-
-    @staticmethod
-    def _creates_variable(analysis: Analysis, call: cst.Call) -> bool:
-        symbol = analysis.names.symbol(call.func)
-        return symbol is not None and symbol.kind == "variable_factory"
-
-    @staticmethod
-    def _step_call(analysis: Analysis, call: cst.Call) -> bool:
-        symbol = analysis.names.symbol(call.func)
-        return symbol is not None and symbol.kind in ("step_getter", "step_creator")
 
     def _real_step_moves(self, analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> bool:
         """Another increment in the same model_fn, of something other than this variable (GAN-style counters)."""
@@ -135,13 +126,14 @@ class _StepVariable:
         call = self.creation
         symbol = analysis.names.symbol(call.func)
         text = f"`{symbol.public_name}({'...' if call.args else ''})`"
-        if self.name == "global_step" and symbol.kind == "variable_factory" and "get_variable" in symbol.key:
+        if self.name == "global_step" and "get_variable" in symbol.key:
             return f"{text} creating \"global_step\" inside a model_fn {ALREADY_EXISTS}"
         if self.name == "global_step":
             return (f"{text} named \"global_step\" is not the Estimator's global step (TensorFlow silently renames it "
                     f"\"global_step_1\"): {CONSEQUENCE}")
         if _is_float(analysis, call):
-            return f"{text} is a float variable used as the training step, not the Estimator's global step: {CONSEQUENCE}"
+            return (f"{text} is a float variable used as the training step, not the Estimator's global step: "
+                    f"{CONSEQUENCE}")
         named = f" (\"{self.name}\")" if self.name else ""
         return f"{text}{named} is used as the training step but is not the Estimator's global step: {CONSEQUENCE}"
 
