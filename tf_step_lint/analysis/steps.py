@@ -5,7 +5,7 @@ real-code-patterns.md section 5 counts, and so does handing a step to code this 
 """
 import sys
 from dataclasses import dataclass
-from typing import Iterable, List, Optional
+from typing import Dict, FrozenSet, Iterable, List, Optional
 
 import libcst as cst
 
@@ -39,6 +39,7 @@ class Steps:
         self.optimizers = optimizers
         self.training = training
         self.v1_methods = tf_api().methods["v1_optimizer"]
+        self._increments: Dict[FrozenSet[FunctionInfo], List[Increment]] = {}
 
     # -- what a step expression is ----------------------------------------------------------------
     def is_estimator_step(self, expr: cst.BaseExpression) -> bool:
@@ -83,14 +84,12 @@ class Steps:
         return uses
 
     # -- what increments a step -----------------------------------------------------------------
-    def increments(self, functions: Iterable[FunctionInfo]) -> List[Increment]:
-        found = []
-        for fn in functions:
-            for call in fn.calls:
-                target = self._incremented(call)
-                if target is not None:
-                    found.append(Increment(call, target))
-        return found
+    def increments(self, unit: FrozenSet[FunctionInfo]) -> List[Increment]:
+        """Every call in ``unit`` (a model_fn and what it reaches) that may increment a step; computed once."""
+        if unit not in self._increments:
+            self._increments[unit] = [Increment(call, target) for fn in unit for call in fn.calls
+                                      if (target := self._incremented(call)) is not None]
+        return self._increments[unit]
 
     def _incremented(self, call: cst.Call) -> Optional[cst.BaseExpression]:
         """The step ``call`` may increment, if any."""
