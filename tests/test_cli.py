@@ -49,6 +49,11 @@ def test_select_and_ignore_by_prefix(buggy_file):
     assert "TSL101" in run_cli(buggy_file, "--ignore", "TSL", "--select", "TSL101").stdout
 
 
+def test_unknown_codes_are_a_usage_error(buggy_file):
+    result = run_cli(buggy_file, "--select", "TSL1,TSL999")
+    assert result.returncode == 2 and "unknown rule code or prefix: TSL999" in result.stderr
+
+
 def test_noqa(tmp_path):
     line = "    train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)"
     for comment, silenced in (("# noqa", True), ("# noqa: TSL101", True), ("# NOQA:TSL1", True),

@@ -12,6 +12,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from tf_step_lint import __version__
 from tf_step_lint.engine import ERROR_CODE, Selection, SourceError, fix_source, lint_source, parse
 from tf_step_lint.finding import Finding
+from tf_step_lint.rules import RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
@@ -22,8 +23,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["explain"]:
         return explain(argv[1:])
-    args = _parser().parse_args(argv)
-    selection = Selection(tuple(_codes(args.select)) or ("TSL",), tuple(_codes(args.ignore)))
+    parser = _parser()
+    args = parser.parse_args(argv)
+    select, ignore = list(_codes(args.select)), list(_codes(args.ignore))
+    known = [ERROR_CODE, *RULES_BY_CODE]
+    unknown = [c for c in select + ignore if not any(k.startswith(c) for k in known)]
+    if unknown:
+        parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(RULES_BY_CODE)})")
+    selection = Selection(tuple(select) or ("TSL",), tuple(ignore))
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
