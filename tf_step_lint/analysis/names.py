@@ -59,13 +59,14 @@ class Names:
         self.scopes = scopes
         self.api = tf_api()
         self._qualified: Dict[cst.CSTNode, Optional[FrozenSet[str]]] = {}
+        self._resolving: set = set()  # expressions whose import paths are being computed (cycle guard)
 
     # -- import paths -------------------------------------------------------------------------
     def qualified_names(self, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
         """Every dotted import path ``expr`` may denote, or None if any binding is not an import alias."""
         if expr in self._qualified:
             return self._qualified[expr]
-        self._qualified[expr] = None  # cycle guard: `tf = tf.compat.v1`
+        self._resolving.add(expr)
         result: Optional[FrozenSet[str]] = None
         if isinstance(expr, cst.Name):
             scope = self.scopes.get(expr)
@@ -74,6 +75,7 @@ class Names:
             base = self.qualified_names(expr.value)
             if base:
                 result = frozenset(f"{b}.{expr.attr.value}" for b in base)
+        self._resolving.discard(expr)
         self._qualified[expr] = result
         return result
 
@@ -90,12 +92,10 @@ class Names:
                 paths.add(path)
             elif isinstance(assignment, Assignment) and isinstance(assignment.node, cst.Name):
                 value = self.index.assigned_value.get(assignment.node)
-                if value is None:
-                    return None
-                inner = self.qualified_names(value)
+                if value in self._resolving:
+                    continue  # `tf = tf.compat.v1` seen from inside itself: the other bindings decide
+                inner = self.qualified_names(value) if value is not None else None
                 if inner is None:
-                    if value in self._qualified and self._qualified[value] is None and paths:
-                        continue  # the cycle we are resolving right now: `tf = tf.compat.v1`
                     return None
                 paths |= inner
             elif isinstance(assignment, BuiltinAssignment):
