@@ -6,7 +6,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
 from tf_step_lint.analysis.estimators import Estimators
-from tf_step_lint.analysis.index import FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.index import ModuleIndex
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import Steps
@@ -48,9 +48,6 @@ class Analysis:
         """1-based line and column of the start of ``node``."""
         start = self.wrapper.resolve(PositionProvider)[node].start
         return start.line, start.column + 1
-
-    def is_training(self, fn: Optional[FunctionInfo]) -> bool:
-        return bool(self.training.units_containing(fn))
 
     def v1_reference(self, at: cst.CSTNode) -> Optional[Tuple[str, Optional[str]]]:
         """How to spell ``tensorflow.compat.v1`` at ``at`` with this module's own aliases.

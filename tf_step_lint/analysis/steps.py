@@ -42,11 +42,6 @@ class Steps:
         self._increments: Dict[FrozenSet[FunctionInfo], List[Increment]] = {}
 
     # -- what a step expression is ----------------------------------------------------------------
-    def is_estimator_step(self, expr: cst.BaseExpression) -> bool:
-        """Definitely the Estimator's own step: every origin is get_global_step()/get_or_create_global_step()."""
-        origins = self.names.origins(expr)
-        return bool(origins) and all(self.names.calls(o, "step_getter") for o in origins)
-
     def may_be_step(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call):
             return self.names.calls(expr, "step_getter")

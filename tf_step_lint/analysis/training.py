@@ -117,5 +117,10 @@ class Training:
                 todo.extend(self.callable_functions(call.func))
         return frozenset(reached)
 
+    @cached_property
+    def functions(self) -> FrozenSet[FunctionInfo]:
+        """All training code: every function some model_fn reaches."""
+        return frozenset(fn for unit in self.units for fn in unit)
+
     def units_containing(self, fn: Optional[FunctionInfo]) -> List[FrozenSet[FunctionInfo]]:
         return [unit for unit in self.units if fn in unit]

@@ -1,5 +1,5 @@
 """TSL102: a variable of the model's own used as the training step instead of the Estimator's global step."""
-from typing import Iterable, List, Optional, Set
+from typing import Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -31,8 +31,7 @@ class CustomStepVariable(Rule):
     name = "custom-step-variable"
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
-        functions = {fn for unit in analysis.training.units for fn in unit}
-        uses = [u for u in analysis.steps.step_uses(functions)
+        uses = [u for u in analysis.steps.step_uses(analysis.training.functions)
                 if u.optimizer is None or u.optimizer.family == "v1"]
         step_nodes = {u.step for u in uses}
         reported: Set[cst.CSTNode] = set()
@@ -41,9 +40,12 @@ class CustomStepVariable(Rule):
             if variable is None:
                 continue
             if variable.where != "module":  # a module-level step breaks every use; others are reported once
-                if variable.creation in reported or self._real_step_moves(analysis, use, variable.creations):
+                if variable.creation in reported:
                     continue
-                if use.optimizer is None and self._incremented(analysis, use, variable.creations):
+                itself, others = self._increments(analysis, use, variable.creations)
+                if others:
+                    continue  # the real step moves elsewhere: this is a second counter (GAN-style)
+                if itself and use.optimizer is None:
                     continue  # a separate, hand-incremented counter driving a schedule: legitimate
                 reported.add(variable.creation)
             yield self._report(analysis, use, variable, step_nodes)
@@ -62,24 +64,18 @@ class CustomStepVariable(Rule):
             return None
         return _StepVariable.of(origins, analysis, "attribute" if isinstance(step, cst.Attribute) else "local")
 
-    def _real_step_moves(self, analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> bool:
-        """Another increment in the same model_fn, of something other than this variable (GAN-style counters)."""
+    @staticmethod
+    def _increments(analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> Tuple[bool, bool]:
+        """(this variable is incremented, something else is), in the model_fns that make ``use``."""
+        itself = others = False
         for unit in analysis.training.units_containing(analysis.names.enclosing_function(use.call)):
             for increment in analysis.steps.increments(unit):
-                if not self._is_variable(analysis, increment.target, creations):
-                    return True
-        return False
-
-    def _incremented(self, analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> bool:
-        for unit in analysis.training.units_containing(analysis.names.enclosing_function(use.call)):
-            if any(self._is_variable(analysis, i.target, creations) for i in analysis.steps.increments(unit)):
-                return True
-        return False
-
-    @staticmethod
-    def _is_variable(analysis: Analysis, expr: cst.BaseExpression, creations: List[cst.Call]) -> bool:
-        origins = analysis.names.origins(expr)
-        return bool(origins) and all(o in creations for o in origins)
+                origins = analysis.names.origins(increment.target)
+                if origins and all(o in creations for o in origins):
+                    itself = True
+                else:
+                    others = True
+        return itself, others
 
     def _report(self, analysis: Analysis, use: StepUse, variable: "_StepVariable", step_nodes) -> Finding:
         where = variable.where
@@ -105,9 +101,8 @@ class CustomStepVariable(Rule):
         scope = analysis.names.scopes.get(name)
         assignments = scope[name.value] if scope is not None else ()
         references = [ref.node for a in assignments for ref in a.references]
-        functions = {fn for unit in analysis.training.units for fn in unit}
         if assignments and all(a.scope is a.scope.globals for a in assignments):
-            references = [r for r in references if analysis.names.enclosing_function(r) in functions]
+            references = [r for r in references if analysis.names.enclosing_function(r) in analysis.training.functions]
         return bool(references) and all(r in step_nodes for r in references)
 
 
