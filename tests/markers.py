@@ -1,6 +1,6 @@
 """Expected findings are written into test sources as trailing `# TSLnnn` comments."""
 import re
-from typing import List, Set, Tuple
+from typing import List, Optional, Set, Tuple
 
 from tf_step_lint.engine import fix_source, lint_source
 
@@ -31,7 +31,13 @@ def fixed(source: str) -> str:
 
 def python_blocks(markdown: str, heading: str) -> List[str]:
     """The ```python blocks under ``## heading`` (up to the next ## heading)."""
+    return [block for block, _ in claimed_blocks(markdown, heading)]
+
+
+def claimed_blocks(markdown: str, heading: str) -> List[Tuple[str, Optional[str]]]:
+    """(block, claim) pairs; the claim is what `<!-- tf-2.15: ... -->` right after the block says TF does."""
     section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
     if section is None:
         return []
-    return re.findall(r"^```python\n(.*?)^```", section.group(1), re.S | re.M)
+    return [(m.group(1), m.group(2)) for m in
+            re.finditer(r"^```python\n(.*?)^```\n(?:<!-- tf-2\.15: (.*?) -->\n)?", section.group(1), re.S | re.M)]
