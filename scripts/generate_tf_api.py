@@ -12,7 +12,6 @@ import importlib.metadata
 import inspect
 import json
 import os
-import sys
 import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -166,7 +165,7 @@ def generate():
     return {
         "generated_from": {"tensorflow": tf.__version__,
                            "tensorflow_estimator": importlib.metadata.version("tensorflow-estimator"),
-                           "keras": keras.__version__, "python": ".".join(map(str, sys.version_info[:2]))},
+                           "keras": keras.__version__},
         "methods": methods,
         "symbols": dict(sorted(symbols.items())),
     }

@@ -23,6 +23,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["explain"]:
         return explain(argv[1:])
+    if argv[:1] == ["checkpoint"]:
+        from tf_step_lint.checkpoint import main as checkpoint_main
+
+        return checkpoint_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     select, ignore = list(_codes(args.select)), list(_codes(args.ignore))
