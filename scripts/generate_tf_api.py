@@ -4,7 +4,12 @@ The rules must never carry hand-typed API knowledge: which classes are v1 optimi
 ``global_step`` sits in ``minimize``, what ``export_saved_model`` accepts.  This script reads all of
 that from a real TensorFlow install, so the data changes only when TensorFlow does.
 
-Usage: python scripts/generate_tf_api.py [--output PATH]   (needs tensorflow and tensorflow-estimator)
+Usage:
+    python scripts/generate_tf_api.py [--output PATH]
+        the API snapshot, from TF 2.15 with tensorflow-estimator (tf_step_lint/data/tf_api.json)
+    python scripts/generate_tf_api.py --gone-since tf_step_lint/data/tf_api.json --output PATH
+        which public names of that snapshot the installed TensorFlow no longer has, and why; run under
+        TF >= 2.16 it writes tf_step_lint/data/tf_api_gone_2.16.json
 """
 import argparse
 import importlib
@@ -12,6 +17,7 @@ import importlib.metadata
 import inspect
 import json
 import os
+import re
 import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -171,13 +177,43 @@ def generate():
     }
 
 
+def gone_since(base):
+    """Public paths of ``base`` (a snapshot) that do not resolve in the installed TensorFlow, with the error."""
+    import keras
+    import tensorflow as tf
+
+    paths = sorted({p for info in base["symbols"].values() for p in info["paths"]
+                    if ".python." not in p and ".src." not in p})
+    modules = sorted({p.rsplit(".", 1)[0] for p in paths} - {"tensorflow", "keras", "tensorflow_estimator"})
+    gone = {}
+    for path in [*modules, *paths]:
+        if any(path.startswith(m + ".") for m in gone):
+            continue  # its module is gone already
+        top, *rest = path.split(".")
+        try:
+            obj = importlib.import_module(top)
+            for part in rest:
+                obj = getattr(obj, part)
+        except Exception as error:  # ImportError, AttributeError, and whatever lazy loaders raise
+            message = re.sub(r" \(/[^)]*\)$", "", str(error).splitlines()[0])  # no install path in the data
+            gone[path] = f"{type(error).__name__}: {message}"
+    return {"generated_from": {"tensorflow": tf.__version__, "keras": keras.__version__},
+            "base": base["generated_from"], "gone": gone}
+
+
 def main():
     default = os.path.join(os.path.dirname(__file__), "..", "tf_step_lint", "data", "tf_api.json")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=default)
+    parser.add_argument("--gone-since", metavar="SNAPSHOT", help="write what the installed TF lacks of SNAPSHOT")
     args = parser.parse_args()
+    if args.gone_since:
+        with open(args.gone_since, encoding="utf-8") as f:
+            data = gone_since(json.load(f))
+    else:
+        data = generate()
     with open(args.output, "w", encoding="utf-8") as f:
-        json.dump(generate(), f, indent=1, sort_keys=True)
+        json.dump(data, f, indent=1, sort_keys=True)
         f.write("\n")
 
 

@@ -16,3 +16,25 @@ def test_committed_data_is_what_the_installed_tensorflow_generates(tmp_path):
     generated, committed = json.loads(output.read_text()), json.loads(DATA.read_text())
     assert generated["generated_from"]["tensorflow"] == "2.15.1"
     assert generated == committed
+
+
+GONE = ROOT / "tf_step_lint" / "data" / "tf_api_gone_2.16.json"
+
+
+def test_gone_data_was_generated_from_tf_2_16_plus_against_the_committed_snapshot():
+    gone, snapshot = json.loads(GONE.read_text()), json.loads(DATA.read_text())
+    major, minor = map(int, gone["generated_from"]["tensorflow"].split(".")[:2])
+    assert (major, minor) >= (2, 16) and gone["base"] == snapshot["generated_from"]
+    assert gone["gone"]["tensorflow.estimator"] == "AttributeError: module 'tensorflow' has no attribute 'estimator'"
+    assert gone["gone"]["tensorflow_estimator.estimator"].startswith(
+        "ImportError: cannot import name 'estimator_training' from 'tensorflow.python.distribute'")
+    public = {p for info in snapshot["symbols"].values() for p in info["paths"]}
+    assert all(path in public or any(p.startswith(path + ".") for p in public) for path in gone["gone"])
+
+
+def test_the_gone_generator_finds_nothing_gone_in_the_tensorflow_it_was_taken_from(tmp_path):
+    output = tmp_path / "gone.json"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_tf_api.py"), "--gone-since", str(DATA),
+                             "--output", str(output)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(output.read_text())["gone"] == {}
