@@ -37,6 +37,9 @@ STEP_GETTERS = ["get_global_step", "get_or_create_global_step"]
 STEP_CREATORS = ["create_global_step"]
 VARIABLE_FACTORIES = ["Variable", "get_variable"]
 ASSIGN_FUNCTIONS = ["assign", "assign_add"]
+CHECKPOINT_WRITERS = {"Saver": "saver", "Scaffold": "scaffold", "CheckpointSaverHook": "checkpoint_saver_hook"}
+VARIABLE_LISTS = ["trainable_variables", "global_variables", "model_variables", "local_variables",
+                  "moving_average_variables", "all_variables"]
 EXPORT_METHODS = ["export_saved_model", "export_savedmodel", "experimental_export_all_saved_models"]
 OPTIMIZER_METHODS = ["minimize", "apply_gradients"]
 
@@ -90,6 +93,17 @@ def params(func):
 def call_params(obj):
     """Parameters of calling ``obj``: a class's are its __init__'s."""
     return params(obj.__init__ if inspect.isclass(obj) else obj)
+
+
+def _includes_global_step(variable_list):
+    """Whether ``variable_list()`` returns the global step, asked of a real graph that has one."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    with tf.Graph().as_default():
+        step = v1.train.get_or_create_global_step()
+        v1.get_variable("w", [1])
+        return any(v is step for v in variable_list())
 
 
 def private_path(obj):
@@ -150,6 +164,14 @@ def generate():
             obj = by_v1_name(name)
             paths = [p for p, o in public_v1.items() if o is obj]
             add(obj, paths, kind=kind, **call_params(obj))
+    for name, kind in CHECKPOINT_WRITERS.items():
+        obj = by_v1_name(name)
+        add(obj, [p for p, o in public_v1.items() if o is obj], kind=kind, **call_params(obj))
+    for name in VARIABLE_LISTS:
+        fn = getattr(v1, name, None)
+        if fn is not None:
+            add(fn, [p for p, o in public_v1.items() if o is fn], kind="variable_list",
+                includes_global_step=_includes_global_step(fn), **params(fn))
     # tf.Variable (v2) and tf.compat.v1.Variable are distinct classes; both create a new variable.
     add(tf.Variable, [p for p, o in public_v1.items() if o is tf.Variable], kind="variable_factory",
         **call_params(tf.Variable))
