@@ -167,6 +167,7 @@ def generate():
     for name, kind in CHECKPOINT_WRITERS.items():
         obj = by_v1_name(name)
         add(obj, [p for p, o in public_v1.items() if o is obj], kind=kind, **call_params(obj))
+    add(v1.train.Saver, [], methods={"save": params(v1.train.Saver.save)})
     for name in VARIABLE_LISTS:
         fn = getattr(v1, name, None)
         if fn is not None:

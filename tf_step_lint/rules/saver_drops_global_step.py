@@ -1,7 +1,8 @@
-"""TSL203: a model_fn's checkpoint saver whose var_list leaves out the global step."""
-from typing import Iterable, Optional
+"""TSL203: a checkpoint saver whose var_list leaves out the global step, writing what an Estimator restores."""
+from typing import Iterable, List, Optional, Set
 
 import libcst as cst
+from libcst.metadata import Assignment, ImportAssignment
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.optimizers import argument
@@ -14,6 +15,13 @@ MESSAGE = (
     "Estimator predict/evaluate raise NotFoundError: ... Key global_step not found in checkpoint, export raises "
     "ValueError: Could not load all requested variables from checkpoint, and the next train() raises RuntimeError: "
     "Init operations did not make model ready; use tf.compat.v1.train.Saver() with its default var_list"
+)
+RESTORED = (
+    "this Saver's var_list leaves out global_step, and the checkpoint it writes is restored by an Estimator "
+    "(line {line}): train, predict and evaluate raise NotFoundError: ... Key global_step not found in checkpoint, "
+    "export raises ValueError: Could not load all requested variables from checkpoint; save a step created with "
+    "tf.compat.v1.train.get_or_create_global_step() too, or repair the file with "
+    "`tf-step-lint checkpoint add-global-step`"
 )
 # Where a checkpoint-writing saver is handed over: Scaffold(saver=...) and CheckpointSaverHook(saver=...).
 SAVER_TAKERS = ("scaffold", "checkpoint_saver_hook")
@@ -34,13 +42,61 @@ class SaverDropsGlobalStep(Rule):
                 saver_arg = argument(call, taker.param_index("saver"), "saver")
                 origins = names.origins(saver_arg) if saver_arg is not None else []
                 for saver in origins:
-                    if not names.calls(saver, "saver"):
-                        continue
-                    symbol = names.symbol(saver.func)
-                    var_list = argument(saver, symbol.param_index("var_list"), "var_list")
-                    if var_list is not None and var_list not in reported and self._leaves_out_step(analysis, var_list):
+                    var_list = self._stepless_var_list(analysis, saver) if names.calls(saver, "saver") else None
+                    if var_list is not None and var_list not in reported:
                         reported.add(var_list)
                         yield self.finding(analysis, var_list, MESSAGE, self._fix(saver, var_list))
+        yield from self._restored_elsewhere(analysis, reported)
+
+    def _restored_elsewhere(self, analysis: Analysis, reported: Set) -> Iterable[Finding]:
+        """A Saver outside the model_fn whose saved path an Estimator restores: linked by the same variable
+        (model_dir=, checkpoint_path=), never by spelling."""
+        restores = self._restore_paths(analysis)
+        if not restores:
+            return
+        names = analysis.names
+        for site in analysis.index.calls:
+            call, func = site.node, site.node.func
+            if site.function in analysis.training.functions or not (
+                    isinstance(func, cst.Attribute) and func.attr.value == "save"):
+                continue
+            savers = names.origins(func.value)
+            if not savers or not all(names.calls(s, "saver") for s in savers):
+                continue
+            save = names.symbol(savers[0].func).info["methods"]["save"]["params"]
+            path = argument(call, save.index("save_path"), "save_path")
+            if path is None:
+                continue
+            linked = _bindings(analysis, path)
+            for restore in restores:
+                if not (linked & _bindings(analysis, restore) or call in names.origins(restore)):
+                    continue
+                for saver in savers:
+                    var_list = self._stepless_var_list(analysis, saver)
+                    if var_list is not None and var_list not in reported:
+                        reported.add(var_list)
+                        yield self.finding(analysis, var_list, RESTORED.format(line=analysis.position(restore)[0]))
+                break
+
+    @staticmethod
+    def _restore_paths(analysis: Analysis) -> List[cst.BaseExpression]:
+        """What Estimators restore from: their model_dir=, and checkpoint_path= of their methods."""
+        paths = []
+        for site in analysis.index.calls:
+            call, func = site.node, site.node.func
+            klass = analysis.estimators.class_of(func)
+            if klass is not None:
+                init = klass.symbol.info["init"]
+                position = init.index("model_dir") if "model_dir" in init and not klass.overridden else None
+                paths.append(argument(call, position, "model_dir"))
+            elif isinstance(func, cst.Attribute) and analysis.estimators.instance_of(func.value) is not None:
+                paths.append(argument(call, None, "checkpoint_path"))
+        return [p for p in paths if p is not None]
+
+    def _stepless_var_list(self, analysis: Analysis, saver: cst.Call) -> Optional[cst.BaseExpression]:
+        """The var_list of a Saver(...) call, when it surely leaves out the global step."""
+        var_list = argument(saver, analysis.names.symbol(saver.func).param_index("var_list"), "var_list")
+        return var_list if var_list is not None and self._leaves_out_step(analysis, var_list) else None
 
     def _leaves_out_step(self, analysis: Analysis, var_list: cst.BaseExpression) -> bool:
         """Surely without the global step: a TF variable list that excludes it, or a literal of other variables."""
@@ -73,3 +129,22 @@ class SaverDropsGlobalStep(Rule):
         if arg.keyword is None and positional[-1] is not arg:
             return None
         return Fix({saver: without_arg(saver, arg)})
+
+
+def _bindings(analysis: Analysis, expr: cst.BaseExpression) -> Set[Assignment]:
+    """The variables (not modules) an expression reads, as LibCST bindings: the same binding is the same value."""
+    found: Set[Assignment] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # `os.path.join`: only `os` is a name read here
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            scope = analysis.names.scopes.get(node)
+            if scope is not None:
+                found.update(a for a in scope[node.value]
+                             if isinstance(a, Assignment) and not isinstance(a, ImportAssignment))
+
+    expr.visit(_Names())
+    return found
