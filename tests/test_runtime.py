@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.markers import claimed_blocks, fixed, strip
+from tests.conftest import run_cli
+from tests.markers import claimed_blocks, strip
 from tf_step_lint.docs import rule_docs
 
 HARNESS = Path(__file__).parent / "runtime" / "harness.py"
@@ -27,8 +28,8 @@ def _cases():
                 name = f"{code}-{heading.split()[0].lower()}-{i}"
                 source = strip(block)
                 cases.append((name, kind, source, claim))
-                if heading == "Bad":
-                    cases.append((f"{code}-fixed-{i}", "fixed", fixed(source), None))
+                if heading == "Bad":  # the same source, put through `tf-step-lint --fix` before it runs
+                    cases.append((f"{code}-fixed-{i}", "fixed", source, None))
     return cases
 
 
@@ -47,11 +48,14 @@ def outcomes(tmp_path_factory):
     base = tmp_path_factory.mktemp("runtime")
 
     def run(case):
-        name, _, source, _ = case
+        name, kind, source, _ = case
         workdir = base / name
         workdir.mkdir()
         example = workdir / "example.py"
         example.write_text(source)
+        if kind == "fixed":
+            fix = run_cli("--fix", example)
+            assert fix.returncode == 0 and "fixed" in fix.stderr, f"{name}: {fix.stdout}{fix.stderr}"
         result = subprocess.run([sys.executable, str(HARNESS), str(example), str(workdir)], capture_output=True,
                                 text=True, timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES="-1"))
         assert result.returncode == 0, f"{name}: harness failed\n{result.stderr[-3000:]}"
