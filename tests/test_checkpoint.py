@@ -30,6 +30,9 @@ def test_plain_saver_checkpoint_fails_export_until_repaired(tmp_path):
     assert "w     [3, 1]          float32" in inspect.stdout
 
     failed = _tf("export", original["prefix"], tmp_path / "export")
+    assert (failed["predict"]["outcome"], failed["predict"]["type"]) == ("raised", "NotFoundError")
+    assert failed["predict"]["message"].startswith("Restoring from checkpoint failed.")
+    assert "Key global_step not found in checkpoint" in failed["predict"]["message"]
     assert (failed["outcome"], failed["type"]) == ("raised", "ValueError")
     assert failed["message"].startswith("Could not load all requested variables from checkpoint.")
     assert "Key global_step not found in checkpoint" in failed["message"]
@@ -47,7 +50,8 @@ def test_plain_saver_checkpoint_fails_export_until_repaired(tmp_path):
     assert {v["name"] for v in report["variables"]} == {"w", "b", "global_step"}
 
     exported = _tf("export", str(repaired / "model.ckpt-1200"), tmp_path / "export")
-    assert exported == {"outcome": "ok", "w": original["w"], "b": original["b"], "global_step": 1200}
+    assert exported == {"predict": {"outcome": "ok"}, "outcome": "ok", "w": original["w"], "b": original["b"],
+                        "global_step": 1200}
 
 
 def test_step_option_and_object_based_checkpoints(tmp_path):

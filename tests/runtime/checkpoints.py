@@ -44,15 +44,27 @@ def write_object(directory):
     return {"prefix": checkpoint.save(os.path.join(directory, "ckpt"))}
 
 
+def _raised(error):
+    return {"outcome": "raised", "type": type(error).__name__, "message": str(error)}
+
+
 def export(checkpoint, export_dir):
+    """Predict with, then export from, ``checkpoint``: what each does."""
     estimator = tf.estimator.Estimator(model_fn, model_dir=os.path.dirname(checkpoint))
     try:
-        path = estimator.export_saved_model(export_dir, serving_input_receiver_fn, checkpoint_path=checkpoint)
+        x = np.ones((2, 3), np.float32)
+        next(estimator.predict(lambda: tf.data.Dataset.from_tensor_slices({"x": x}).batch(2),
+                               checkpoint_path=checkpoint))
+        predicted = {"outcome": "ok"}
     except Exception as error:  # which exception is what the test checks
-        return {"outcome": "raised", "type": type(error).__name__, "message": str(error)}
+        predicted = _raised(error)
+    try:
+        path = estimator.export_saved_model(export_dir, serving_input_receiver_fn, checkpoint_path=checkpoint)
+    except Exception as error:
+        return {"predict": predicted, **_raised(error)}
     reader = tf.train.load_checkpoint(os.path.join(path.decode(), "variables", "variables"))
-    return {"outcome": "ok", "w": reader.get_tensor("w").tolist(), "b": reader.get_tensor("b").tolist(),
-            "global_step": int(reader.get_tensor("global_step"))}
+    return {"predict": predicted, "outcome": "ok", "w": reader.get_tensor("w").tolist(),
+            "b": reader.get_tensor("b").tolist(), "global_step": int(reader.get_tensor("global_step"))}
 
 
 if __name__ == "__main__":

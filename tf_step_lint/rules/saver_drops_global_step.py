@@ -51,7 +51,7 @@ class SaverDropsGlobalStep(Rule):
     def _restored_elsewhere(self, analysis: Analysis, reported: Set) -> Iterable[Finding]:
         """A Saver outside the model_fn whose saved path an Estimator restores: linked by the same variable
         (model_dir=, checkpoint_path=), never by spelling."""
-        restores = self._restore_paths(analysis)
+        restores = [(path, _bindings(analysis, path)) for path in self._restore_paths(analysis)]
         if not restores:
             return
         names = analysis.names
@@ -68,8 +68,8 @@ class SaverDropsGlobalStep(Rule):
             if path is None:
                 continue
             linked = _bindings(analysis, path)
-            for restore in restores:
-                if not (linked & _bindings(analysis, restore) or call in names.origins(restore)):
+            for restore, bindings in restores:
+                if not (linked & bindings or call in names.origins(restore)):
                     continue
                 for saver in savers:
                     var_list = self._stepless_var_list(analysis, saver)
