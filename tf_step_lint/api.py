@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 
 # TF 1.x spellings that TF 2.15 no longer has, and where the same symbol lives now.  Tried in order.
 _RELOCATED = (
@@ -52,6 +52,11 @@ class TfApi:
             symbol = Symbol(key, info["kind"], info)
             for path in info["paths"]:
                 self._by_path[path] = symbol
+
+    def names_of_kind(self, kind: str) -> Tuple[str, ...]:
+        """The last parts of every path of every symbol of ``kind``: what its uses must spell somewhere."""
+        return tuple(sorted({path.rsplit(".", 1)[-1] for symbol in self._by_path.values() if symbol.kind == kind
+                             for path in symbol.info["paths"]}))
 
     def lookup(self, qualified_name: str) -> Optional[Symbol]:
         qualified_name = _NESTED_COMPAT.sub(r"tensorflow.compat.\1.", qualified_name)

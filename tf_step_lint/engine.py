@@ -2,7 +2,7 @@
 import ast
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -12,6 +12,7 @@ from libcst.metadata import PositionProvider
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.rules import ALL_RULES
+from tf_step_lint.rules.base import Rule
 
 ERROR_CODE = "TSL000"
 MAX_FIX_PASSES = 5
@@ -53,36 +54,59 @@ def parse(source: Union[str, bytes]) -> cst.Module:
 
 def _syntax_error(source: Union[str, bytes], error: cst.ParserSyntaxError) -> Finding:
     """Where and why the source does not parse: Python's own parser says it best (and runs nothing)."""
-    try:
-        ast.parse(source)
-    except SyntaxError as python_error:
-        if python_error.lineno:
-            return Finding(ERROR_CODE, f"cannot parse: {python_error.msg}", python_error.lineno,
-                           max(python_error.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError):
-        pass
+    python_error = _python_syntax_error(source)
+    if python_error is not None:
+        return python_error
     message = " ".join(error.message.split())
     return Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line, error.raw_column + 1)
 
 
+def _python_syntax_error(source: Union[str, bytes]) -> Optional[Finding]:
+    """A TSL000 finding from Python's own parser (cheap, and it runs nothing), or None if the source parses."""
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        if isinstance(error, (UnicodeDecodeError,)) or "decod" in str(error.msg):
+            return Finding(ERROR_CODE, f"cannot decode: {error.msg}", 1, 1)
+        return Finding(ERROR_CODE, f"cannot parse: {error.msg}", error.lineno or 1, max(error.offset or 1, 1))
+    except (ValueError, UnicodeDecodeError) as error:
+        return Finding(ERROR_CODE, f"cannot decode: {error}", 1, 1)
+    except (RecursionError, MemoryError):
+        return None
+    return None
+
+
 def lint_source(source: Union[str, bytes], selection: Selection = ALL) -> List[Finding]:
-    """Every finding in ``source``, sorted, with `# noqa` honoured.  Parse errors come back as TSL000."""
+    """Every finding in ``source``, sorted, with `# noqa` honoured.  Parse errors come back as TSL000.
+
+    A file whose text cannot hold a finding of the selected rules is only checked for syntax, never analysed.
+    """
+    rules = rules_that_may_fire(source, selection)
+    if not rules:
+        error = _python_syntax_error(source)
+        return [error] if error else []
     try:
         module = parse(source)
     except SourceError as error:
         return [error.finding]
-    return _lint(module, selection)[1]
+    return _lint(module, rules)[1]
 
 
-def _lint(module: cst.Module, selection: Selection) -> Tuple[Analysis, List[Finding]]:
+def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL) -> List[Type[Rule]]:
+    """The prefilter: the selected rules whose required strings all occur in ``source``."""
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    return [rule for rule in ALL_RULES if rule.code in selection
+            and all(any(token in text for token in group) for group in rule.requires)]
+
+
+def _lint(module: cst.Module, rules: Sequence[Type[Rule]]) -> Tuple[Analysis, List[Finding]]:
     analysis = Analysis(module)
     findings: List[Finding] = []
-    for rule in ALL_RULES:
-        if rule.code in selection:
-            try:
-                findings.extend(rule().check(analysis))
-            except RecursionError:
-                return analysis, [Finding(ERROR_CODE, "too deeply nested to analyse", 1, 1)]
+    for rule in rules:
+        try:
+            findings.extend(rule().check(analysis))
+        except RecursionError:
+            return analysis, [Finding(ERROR_CODE, "too deeply nested to analyse", 1, 1)]
     return analysis, sorted(_without_noqa(findings, module), key=lambda f: (f.line, f.column, f.code))
 
 
@@ -114,12 +138,14 @@ def fix_source(source: bytes, selection: Selection = ALL) -> FixResult:
 
     The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
     """
+    if not rules_that_may_fire(source, selection):
+        return FixResult(source, 0, lint_source(source, selection))
     try:
         module = parse(source)
     except SourceError as error:
         return FixResult(source, 0, [error.finding])
     fixed = 0
-    analysis, findings = _lint(module, selection)
+    analysis, findings = _lint(module, rules_that_may_fire(source, selection))
     if module.bytes != source:  # e.g. lone CR newlines: rewriting would change bytes outside the fixes
         refusal = Finding(ERROR_CODE, "not fixed: rewriting this file would not keep its bytes (newlines?)", 1, 1)
         return FixResult(source, 0, [refusal, *findings])
@@ -133,7 +159,7 @@ def fix_source(source: bytes, selection: Selection = ALL) -> FixResult:
         except SourceError:  # never write what does not parse
             break
         fixed += applied
-        analysis, findings = _lint(module, selection)
+        analysis, findings = _lint(module, rules_that_may_fire(module.bytes, selection))
     return FixResult(module.bytes, fixed, findings)
 
 

@@ -1,5 +1,5 @@
 """What a rule is: a code, a name, and a check that asks the shared analysis and yields findings."""
-from typing import ClassVar, Iterable, Optional
+from typing import ClassVar, Iterable, Optional, Tuple
 
 import libcst as cst
 
@@ -7,9 +7,16 @@ from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix
 
 
+# Every rule resolves names through a TensorFlow import; the step rules also need an Estimator class or spec.
+TENSORFLOW = ("tensorflow",)
+ESTIMATOR = ("Estimator", "estimator")
+
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
+    # The prefilter: a file can hold a finding only if, for every group, one of its strings is in the text.
+    requires: ClassVar[Tuple[Tuple[str, ...], ...]]
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         raise NotImplementedError

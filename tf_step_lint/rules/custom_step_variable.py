@@ -8,7 +8,9 @@ from tf_step_lint.analysis.optimizers import argument
 from tf_step_lint.analysis.steps import StepUse
 from tf_step_lint.finding import Finding
 from tf_step_lint.fixes import step_fix
-from tf_step_lint.rules.base import Rule
+from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
+from tf_step_lint.api import tf_api
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
 VARIABLE = "variable_factory"
 CONSEQUENCE = (
@@ -29,6 +31,7 @@ MODULE_LEVEL = (
 class CustomStepVariable(Rule):
     code = "TSL102"
     name = "custom-step-variable"
+    requires = (TENSORFLOW, ESTIMATOR, ("global_step", *OPTIMIZER_METHODS, *tf_api().names_of_kind("step_consumer")))
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         uses = [u for u in analysis.steps.step_uses(analysis.training.functions)

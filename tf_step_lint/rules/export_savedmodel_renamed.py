@@ -7,7 +7,7 @@ from tf_step_lint.analysis import Analysis
 from tf_step_lint.api import tf_api
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.fixes import without_arg
-from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.base import TENSORFLOW, Rule
 from tf_step_lint.rules.exports import export_calls
 
 OLD, NEW = "export_savedmodel", "export_saved_model"
@@ -16,6 +16,7 @@ OLD, NEW = "export_savedmodel", "export_saved_model"
 class ExportSavedmodelRenamed(Rule):
     code = "TSL202"
     name = "export-savedmodel-renamed"
+    requires = (TENSORFLOW, (OLD,))
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for call, method, estimator in export_calls(analysis):

@@ -6,8 +6,8 @@ from typing import Iterable
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.fixes import without_arg
-from tf_step_lint.rules.base import Rule
-from tf_step_lint.rules.exports import export_calls
+from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.rules.exports import EXPORT_METHODS, export_calls
 
 # Keywords whose removal is the complete fix: verified on TF 2.15, the SavedModel's variables/ already holds
 # every variable, global_step included.
@@ -17,6 +17,7 @@ DROP_IS_COMPLETE_FIX = frozenset({"variables_to_save"})
 class ExportUnsupportedArgument(Rule):
     code = "TSL201"
     name = "export-unsupported-argument"
+    requires = (TENSORFLOW, EXPORT_METHODS)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for call, method, estimator in export_calls(analysis):

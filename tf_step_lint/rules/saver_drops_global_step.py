@@ -8,7 +8,7 @@ from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.optimizers import argument
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.fixes import without_arg
-from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
 MESSAGE = (
     "the checkpoint saver's var_list leaves out global_step: training runs, but its checkpoints lack it, so "
@@ -30,6 +30,7 @@ SAVER_TAKERS = ("scaffold", "checkpoint_saver_hook")
 class SaverDropsGlobalStep(Rule):
     code = "TSL203"
     name = "saver-drops-global-step"
+    requires = (TENSORFLOW, ESTIMATOR, ("Saver",))
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         names = analysis.names

@@ -4,12 +4,14 @@ from typing import Iterable
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding
 from tf_step_lint.fixes import step_fix, with_keyword
-from tf_step_lint.rules.base import Rule
+from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
 
 class StepNeverIncrements(Rule):
     code = "TSL101"
     name = "step-never-increments"
+    requires = (TENSORFLOW, ESTIMATOR, OPTIMIZER_METHODS)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for site in analysis.index.calls:
