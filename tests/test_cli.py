@@ -124,3 +124,15 @@ def test_linting_never_imports_tensorflow_or_runs_the_code(tmp_path):
     result = __import__("subprocess").run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
                                           text=True, cwd=ROOT)
     assert result.stdout.splitlines()[-1] == "exit 1", result.stderr
+
+
+def test_parallel_runs_give_the_same_output_in_the_same_order(tmp_path):
+    for i in range(24):
+        (tmp_path / f"m{i:02}.py").write_text(BUGGY if i % 3 == 0 else f"import os\nVALUE = {i}\n")
+    (tmp_path / "m05.py").write_text("def broken(:\n")
+    serial, parallel = run_cli(tmp_path, "-j", "1"), run_cli(tmp_path, "-j", "2")
+    assert (parallel.returncode, parallel.stdout) == (serial.returncode, serial.stdout) == (2, serial.stdout)
+    assert serial.stdout.count("TSL101") == 8 and "m05.py:1:12: TSL000" in serial.stdout
+    fixed = run_cli(tmp_path, "-j", "2", "--fix")
+    assert fixed.stderr.count("fixed 1 finding") == 8 and "TSL101" not in fixed.stdout
+    assert run_cli(tmp_path, "-j", "0").returncode == 2

@@ -6,6 +6,8 @@ import os
 import stat
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
 
@@ -38,10 +40,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
-    for path in files:
-        findings, file_changed = _process(path, args, selection)
-        results.extend((path, f) for f in findings)
-        changed |= file_changed
+    for path, outcome in zip(files, _run(files, _Task(args.fix, args.diff, selection), args.jobs)):
+        results.extend((path, f) for f in outcome.findings)
+        changed |= outcome.changed
+        if outcome.diff:
+            sys.stdout.write(outcome.diff)
+        if outcome.note:
+            print(f"{path}: {outcome.note}", file=sys.stderr)
     _report(results, args.format)
     if any(f.code == ERROR_CODE for _, f in results):
         return EXIT_ERROR
@@ -61,8 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
                         help="comma-separated code prefixes not to report")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+                        help="files linted in parallel (default: the number of CPUs)")
     parser.add_argument("--version", action="version", version=f"tf-step-lint {__version__}")
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def _codes(values: List[str]) -> Iterator[str]:
@@ -94,26 +108,50 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(directory, name)
 
 
-def _process(path: str, args, selection: Selection) -> Tuple[List[Finding], bool]:
-    """Lint (or fix) one file: its remaining findings, and whether a fix changed (or would change) it."""
-    try:
-        source = Path(path).read_bytes()
-    except OSError as error:
-        return [Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)], False
-    if not (args.fix or args.diff):
-        return lint_source(source, selection), False
-    result = fix_source(source, selection)
-    if result.source == source:
-        return result.findings, False
-    if args.diff:
-        sys.stdout.write(_diff(path, source, result.source))
-        return [], True
-    try:
-        write_atomically(Path(path), source, result.source)
-    except (OSError, SourceError) as error:
-        return [Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings, False
-    print(f"{path}: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}", file=sys.stderr)
-    return result.findings, True
+@dataclass(frozen=True)
+class _Outcome:
+    """What one file produced; printed by the main process, in file order."""
+
+    findings: List[Finding]
+    changed: bool = False  # a fix changed (with --diff: would change) the file
+    diff: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Lint (or fix) one file.  A picklable callable, so worker processes can run it."""
+
+    fix: bool
+    diff: bool
+    selection: Selection
+
+    def __call__(self, path: str) -> _Outcome:
+        try:
+            source = Path(path).read_bytes()
+        except OSError as error:
+            return _Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
+        if not (self.fix or self.diff):
+            return _Outcome(lint_source(source, self.selection))
+        result = fix_source(source, self.selection)
+        if result.source == source:
+            return _Outcome(result.findings)
+        if self.diff:
+            return _Outcome([], changed=True, diff=_diff(path, source, result.source))
+        try:
+            write_atomically(Path(path), source, result.source)
+        except (OSError, SourceError) as error:
+            return _Outcome([Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings)
+        return _Outcome(result.findings, changed=True,
+                        note=f"fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}")
+
+
+def _run(files: List[str], task: _Task, jobs: int) -> Iterator[_Outcome]:
+    """Outcomes in file order; worker processes only when there is enough work to pay for starting them."""
+    if jobs <= 1 or len(files) < 2 * jobs:
+        return map(task, files)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return iter(list(pool.map(task, files, chunksize=max(1, min(16, len(files) // (4 * jobs))))))
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
