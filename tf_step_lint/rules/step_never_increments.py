@@ -8,6 +8,13 @@ from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
 
+CONSEQUENCE = "Estimator.train(max_steps=...) never stops and checkpoints keep the initial weights; "
+REMEDY = {
+    True: "pass global_step=tf.compat.v1.train.get_or_create_global_step()",
+    False: "increment it with the train op: tf.group(train_op, [global_step.assign_add(1)])",
+}
+
+
 class StepNeverIncrements(Rule):
     code = "TSL101"
     name = "step-never-increments"
@@ -17,20 +24,21 @@ class StepNeverIncrements(Rule):
         for site in analysis.index.calls:
             call = site.node
             kind = analysis.steps.optimizer_call(call)
-            if kind is None or kind.family != "v1" or not kind.increments_step:
+            if kind is None or kind.family != "v1" or not (kind.increments_step or kind.user_class):
                 continue
             units = analysis.training.units_containing(site.function)
             if not units or any(arg.star for arg in call.args):
                 continue
-            if analysis.steps.passed_step(call, kind) is not None:  # explicit None is a choice (GAN code)
-                continue
+            if kind.increments_step and analysis.steps.passed_step(call, kind) is not None:
+                continue  # given the step (an explicit None is a choice: GAN code)
             if any(analysis.steps.increments(unit) for unit in units):
                 continue
             method = call.func.attr.value
-            message = (
-                f"`{method}()` of {kind.description} is given no global_step and nothing else increments it: "
-                "Estimator.train(max_steps=...) never stops and checkpoints keep the initial weights; "
-                "pass global_step=tf.compat.v1.train.get_or_create_global_step()"
-            )
-            fix = step_fix(analysis, call, lambda step, call=call: {call: with_keyword(call, "global_step", step)})
-            yield self.finding(analysis, call.func.attr, message, fix)
+            if kind.increments_step:
+                message = f"`{method}()` of {kind.description} is given no global_step and nothing else increments it"
+                fix = step_fix(analysis, call, lambda step, call=call: {call: with_keyword(call, "global_step", step)})
+            else:
+                message = (f"`{method}()` of {kind.description}, whose apply_gradients ignores global_step, and "
+                           "nothing else increments it")
+                fix = None  # passing the step would change nothing; where to increment it is the author's call
+            yield self.finding(analysis, call.func.attr, f"{message}: {CONSEQUENCE}{REMEDY[kind.increments_step]}", fix)
