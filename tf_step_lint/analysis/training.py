@@ -23,6 +23,8 @@ class Training:
     def callable_functions(self, expr: cst.BaseExpression, seen: Optional[Set] = None) -> List[FunctionInfo]:
         """The functions of this file that run when ``expr`` is called."""
         seen = set() if seen is None else seen
+        if isinstance(expr, cst.Attribute) and not (isinstance(expr.value, cst.Name) and expr.value.value == "self"):
+            return self._methods_of_instances(expr.value, expr.attr.value)
         found: List[FunctionInfo] = []
         for origin in self.names.origins(expr):
             if origin is UNKNOWN or origin in seen:
@@ -50,6 +52,16 @@ class Training:
             elif isinstance(origin, cst.FunctionDef):
                 for returned in self.index.function_of[origin].returns:
                     found.extend(self.callable_functions(returned, seen))
+        return found
+
+    def _methods_of_instances(self, receiver: cst.BaseExpression, name: str) -> List[FunctionInfo]:
+        """`model.build_train_op(...)`: the method, when ``model`` is an instance of a class of this file."""
+        found: List[FunctionInfo] = []
+        for origin in self.names.origins(receiver):
+            if isinstance(origin, cst.Call):
+                for klass in self.names.origins(origin.func):
+                    if isinstance(klass, cst.ClassDef):
+                        found.extend(self._method(klass, name))
         return found
 
     def _method(self, klass: cst.ClassDef, name: str) -> List[FunctionInfo]:
