@@ -66,7 +66,7 @@ def _python_syntax_error(source: Union[str, bytes]) -> Optional[Finding]:
     try:
         ast.parse(source)
     except SyntaxError as error:
-        if isinstance(error, (UnicodeDecodeError,)) or "decod" in str(error.msg):
+        if "decod" in str(error.msg):  # "(unicode error) 'utf-8' codec can't decode byte ..."
             return Finding(ERROR_CODE, f"cannot decode: {error.msg}", 1, 1)
         return Finding(ERROR_CODE, f"cannot parse: {error.msg}", error.lineno or 1, max(error.offset or 1, 1))
     except (ValueError, UnicodeDecodeError) as error:
