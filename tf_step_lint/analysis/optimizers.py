@@ -61,9 +61,12 @@ class Optimizers:
             active.discard(origin)
         if len(kinds) == 1:
             return kinds.pop()
-        # Mutually exclusive branches (if use_tpu: CrossShardOptimizer(...)) agree when every branch is v1.
-        if kinds and all(k.family == "v1" and k.increments_step and not k.user_class for k in kinds):
-            return OptimizerKind("v1", True, _either(sorted(k.description for k in kinds)))
+        # Branches (if use_tpu: CrossShardOptimizer(opt)) agree when all are v1 and treat the step alike.
+        behaviours = {(k.family, k.increments_step, k.user_class) for k in kinds}
+        if len(behaviours) == 1:
+            family, increments_step, user_class = behaviours.pop()
+            if family == "v1":
+                return OptimizerKind("v1", increments_step, _either(sorted(k.description for k in kinds)), user_class)
         return UNKNOWN_KIND
 
     def _constructed(self, call: cst.Call, method: str, seen: Set) -> OptimizerKind:
