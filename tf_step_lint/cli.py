@@ -9,11 +9,12 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
 from tf_step_lint.engine import ERROR_CODE, Selection, SourceError, fix_source, lint_source, parse
 from tf_step_lint.finding import Finding
+from tf_step_lint.project import external_roots
 from tf_step_lint.rules import RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -40,7 +41,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
-    for path, outcome in zip(files, _run(files, _Task(args.fix, args.diff, selection), args.jobs)):
+    roots = external_roots(files, lambda function, items: _map(function, items, args.jobs)) if len(files) > 1 else {}
+    tasks = [(path, roots.get(path, frozenset())) for path in files]
+    for path, outcome in zip(files, _map(_Task(args.fix, args.diff, selection), tasks, args.jobs)):
         results.extend((path, f) for f in outcome.findings)
         changed |= outcome.changed
         if outcome.diff:
@@ -126,14 +129,15 @@ class _Task:
     diff: bool
     selection: Selection
 
-    def __call__(self, path: str) -> _Outcome:
+    def __call__(self, task: Tuple[str, FrozenSet[str]]) -> _Outcome:
+        path, roots = task
         try:
             source = Path(path).read_bytes()
         except OSError as error:
             return _Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
         if not (self.fix or self.diff):
-            return _Outcome(lint_source(source, self.selection))
-        result = fix_source(source, self.selection)
+            return _Outcome(lint_source(source, self.selection, roots))
+        result = fix_source(source, self.selection, roots)
         if result.source == source:
             return _Outcome(result.findings)
         if self.diff:
@@ -146,12 +150,12 @@ class _Task:
                         note=f"fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}")
 
 
-def _run(files: List[str], task: _Task, jobs: int) -> Iterator[_Outcome]:
-    """Outcomes in file order; worker processes only when there is enough work to pay for starting them."""
-    if jobs <= 1 or len(files) < 2 * jobs:
-        return map(task, files)
+def _map(function: Callable, items: Sequence, jobs: int) -> Iterator:
+    """``function`` over ``items``, results in order; worker processes only when there is enough work for them."""
+    if jobs <= 1 or len(items) < 2 * jobs:
+        return map(function, items)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return iter(list(pool.map(task, files, chunksize=max(1, min(16, len(files) // (4 * jobs))))))
+        return iter(list(pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))))
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:

@@ -2,7 +2,7 @@
 import ast
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -12,7 +12,7 @@ from libcst.metadata import PositionProvider
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.rules import ALL_RULES
-from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.base import ESTIMATOR, Rule
 
 ERROR_CODE = "TSL000"
 MAX_FIX_PASSES = 5
@@ -76,12 +76,14 @@ def _python_syntax_error(source: Union[str, bytes]) -> Optional[Finding]:
     return None
 
 
-def lint_source(source: Union[str, bytes], selection: Selection = ALL) -> List[Finding]:
+def lint_source(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset()
+                ) -> List[Finding]:
     """Every finding in ``source``, sorted, with `# noqa` honoured.  Parse errors come back as TSL000.
 
     A file whose text cannot hold a finding of the selected rules is only checked for syntax, never analysed.
+    ``roots``: functions of this file that model_fns of other files build their train op with (see project.py).
     """
-    rules = rules_that_may_fire(source, selection)
+    rules = rules_that_may_fire(source, selection, roots)
     if not rules:
         error = _python_syntax_error(source)
         return [error] if error else []
@@ -89,18 +91,22 @@ def lint_source(source: Union[str, bytes], selection: Selection = ALL) -> List[F
         module = parse(source)
     except SourceError as error:
         return [error.finding]
-    return _lint(module, rules)[1]
+    return _lint(module, rules, roots)[1]
 
 
-def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL) -> List[Type[Rule]]:
-    """The prefilter: the selected rules whose required strings all occur in ``source``."""
+def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset()
+                        ) -> List[Type[Rule]]:
+    """The prefilter: the selected rules whose required strings all occur in ``source``.  With ``roots``, the
+    Estimator is in another file, so the Estimator strings are not required here."""
     text = source.decode("latin-1") if isinstance(source, bytes) else source
     return [rule for rule in ALL_RULES if rule.code in selection
-            and all(any(token in text for token in group) for group in rule.requires)]
+            and all(any(token in text for token in group) for group in rule.requires
+                    if not (roots and group is ESTIMATOR))]
 
 
-def _lint(module: cst.Module, rules: Sequence[Type[Rule]]) -> Tuple[Analysis, List[Finding]]:
-    analysis = Analysis(module)
+def _lint(module: cst.Module, rules: Sequence[Type[Rule]], roots: FrozenSet[str] = frozenset()
+          ) -> Tuple[Analysis, List[Finding]]:
+    analysis = Analysis(module, roots)
     findings: List[Finding] = []
     for rule in rules:
         try:
@@ -133,19 +139,19 @@ class FixResult:
     findings: List[Finding]  # what remains in the fixed source
 
 
-def fix_source(source: bytes, selection: Selection = ALL) -> FixResult:
+def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] = frozenset()) -> FixResult:
     """Apply every available fix, re-linting between passes, and return the new bytes and what remains.
 
     The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
     """
-    if not rules_that_may_fire(source, selection):
-        return FixResult(source, 0, lint_source(source, selection))
+    if not rules_that_may_fire(source, selection, roots):
+        return FixResult(source, 0, lint_source(source, selection, roots))
     try:
         module = parse(source)
     except SourceError as error:
         return FixResult(source, 0, [error.finding])
     fixed = 0
-    analysis, findings = _lint(module, rules_that_may_fire(source, selection))
+    analysis, findings = _lint(module, rules_that_may_fire(source, selection, roots), roots)
     if module.bytes != source:  # e.g. lone CR newlines: rewriting would change bytes outside the fixes
         refusal = Finding(ERROR_CODE, "not fixed: rewriting this file would not keep its bytes (newlines?)", 1, 1)
         return FixResult(source, 0, [refusal, *findings])
@@ -159,7 +165,7 @@ def fix_source(source: bytes, selection: Selection = ALL) -> FixResult:
         except SourceError:  # never write what does not parse
             break
         fixed += applied
-        analysis, findings = _lint(module, rules_that_may_fire(module.bytes, selection))
+        analysis, findings = _lint(module, rules_that_may_fire(module.bytes, selection, roots), roots)
     return FixResult(module.bytes, fixed, findings)
 
 

@@ -1,6 +1,6 @@
 """Shared analysis of one module.  Every rule asks this object; no rule re-derives any of it."""
 from functools import cached_property
-from typing import Optional, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
@@ -18,7 +18,9 @@ _V1_SPELLINGS = ((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", "
 
 
 class Analysis:
-    def __init__(self, module: cst.Module):
+    def __init__(self, module: cst.Module, external_roots: FrozenSet[str] = frozenset()):
+        """``external_roots``: top-level functions that model_fns of other modules of the project call."""
+        self.external_roots = external_roots
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
         self.index = ModuleIndex()
@@ -34,7 +36,7 @@ class Analysis:
 
     @cached_property
     def training(self) -> Training:
-        return Training(self.index, self.names)
+        return Training(self.index, self.names, self.external_roots)
 
     @cached_property
     def estimators(self) -> Estimators:

@@ -106,6 +106,14 @@ class Steps:
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
         return next((a.value for a in call.args if self.may_be_step(a.value)), None)
 
+    def other_module_function(self, call: cst.Call) -> Optional[str]:
+        """`optimization.create_optimizer(...)`: the dotted name the call runs, when it is neither TensorFlow, a
+        library, nor code of this file, so possibly a function of another module of the project."""
+        qualified = self.names.qualified_names(call.func)
+        if not qualified or len(qualified) != 1 or self._is_library(call.func):
+            return None
+        return None if self.training.callable_functions(call.func) else next(iter(qualified))
+
     def _is_library(self, func: cst.BaseExpression) -> bool:
         qualified = self.names.qualified_names(func)
         return bool(qualified) and all(q.split(".")[0] in _READ_ONLY_PACKAGES for q in qualified)

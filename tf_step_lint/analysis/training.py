@@ -15,9 +15,10 @@ from tf_step_lint.analysis.optimizers import argument
 
 
 class Training:
-    def __init__(self, index: ModuleIndex, names: Names):
+    def __init__(self, index: ModuleIndex, names: Names, external_roots: FrozenSet[str] = frozenset()):
         self.index = index
         self.names = names
+        self.external_roots = external_roots  # top-level functions another module's model_fn builds its train op with
 
     # -- what a callable expression runs ---------------------------------------------------------
     def callable_functions(self, expr: cst.BaseExpression, seen: Optional[Set] = None) -> List[FunctionInfo]:
@@ -77,6 +78,8 @@ class Training:
                 roots[fn] = None
         for fn in self.index.functions:
             if any(self._is_estimator_spec(value) for value in fn.returns):
+                roots[fn] = None
+            elif fn.parent is None and fn.owner is None and fn.name in self.external_roots:
                 roots[fn] = None
         return list(roots)
 
