@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.engine import ERROR_CODE, Selection, SourceError, fix_source, lint_source, parse
+from tf_step_lint.engine import ERROR_CODE, Selection, SourceError, fix_source, lint_for_project, lint_source, parse
 from tf_step_lint.finding import Finding
 from tf_step_lint.project import external_roots
 from tf_step_lint.rules import RULES_BY_CODE
@@ -41,9 +41,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
-    roots = external_roots(files, lambda function, items: _map(function, items, args.jobs)) if len(files) > 1 else {}
-    tasks = [(path, roots.get(path, frozenset())) for path in files]
-    for path, outcome in zip(files, _map(_Task(args.fix, args.diff, selection), tasks, args.jobs)):
+    for path, outcome in zip(files, _outcomes(files, args, selection)):
         results.extend((path, f) for f in outcome.findings)
         changed |= outcome.changed
         if outcome.diff:
@@ -119,6 +117,21 @@ class _Outcome:
     changed: bool = False  # a fix changed (with --diff: would change) the file
     diff: str = ""
     note: str = ""
+    calls: Tuple[str, ...] = ()  # functions of other modules its model_fns build their train op with
+
+
+def _outcomes(files: List[str], args, selection: Selection) -> List[_Outcome]:
+    """Every file linted once, recording its model_fns' calls into other modules of the run; then only the files
+    that hold such a function (or, with --fix/--diff, a fixable finding) are processed again."""
+    no_roots = frozenset()
+    first = list(_map(_Task(False, False, selection, collect_calls=len(files) > 1), [(p, no_roots) for p in files],
+                      args.jobs))
+    roots = external_roots(files, [outcome.calls for outcome in first]) if len(files) > 1 else {}
+    again = [i for i, (path, outcome) in enumerate(zip(files, first))
+             if path in roots or ((args.fix or args.diff) and any(f.fixable for f in outcome.findings))]
+    tasks = [(files[i], roots.get(files[i], no_roots)) for i in again]
+    redone = dict(zip(again, _map(_Task(args.fix, args.diff, selection), tasks, args.jobs)))
+    return [redone.get(i, outcome) for i, outcome in enumerate(first)]
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,7 @@ class _Task:
     fix: bool
     diff: bool
     selection: Selection
+    collect_calls: bool = False  # also record calls into other modules (see project.py)
 
     def __call__(self, task: Tuple[str, FrozenSet[str]]) -> _Outcome:
         path, roots = task
@@ -135,6 +149,9 @@ class _Task:
             source = Path(path).read_bytes()
         except OSError as error:
             return _Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
+        if self.collect_calls:
+            findings, calls = lint_for_project(source, self.selection)
+            return _Outcome(findings, calls=tuple(calls))
         if not (self.fix or self.diff):
             return _Outcome(lint_source(source, self.selection, roots))
         result = fix_source(source, self.selection, roots)

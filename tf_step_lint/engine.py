@@ -12,7 +12,7 @@ from libcst.metadata import PositionProvider
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.rules import ALL_RULES
-from tf_step_lint.rules.base import ESTIMATOR, Rule
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
 ERROR_CODE = "TSL000"
 MAX_FIX_PASSES = 5
@@ -83,25 +83,41 @@ def lint_source(source: Union[str, bytes], selection: Selection = ALL, roots: Fr
     A file whose text cannot hold a finding of the selected rules is only checked for syntax, never analysed.
     ``roots``: functions of this file that model_fns of other files build their train op with (see project.py).
     """
+    return _lint_source(source, selection, roots, collect_calls=False)[0]
+
+
+def lint_for_project(source: Union[str, bytes], selection: Selection = ALL) -> Tuple[List[Finding], List[str]]:
+    """``lint_source``, plus the other-module functions this file's model_fns build their train op with."""
+    return _lint_source(source, selection, frozenset(), collect_calls=True)
+
+
+def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenSet[str], collect_calls: bool
+                 ) -> Tuple[List[Finding], List[str]]:
     rules = rules_that_may_fire(source, selection, roots)
-    if not rules:
+    collect_calls = collect_calls and _contains_all(source, (TENSORFLOW, ESTIMATOR))  # a model_fn may be here
+    if not rules and not collect_calls:
         error = _python_syntax_error(source)
-        return [error] if error else []
+        return ([error] if error else []), []
     try:
         module = parse(source)
     except SourceError as error:
-        return [error.finding]
-    return _lint(module, rules, roots)[1]
+        return [error.finding], []
+    analysis, findings = _lint(module, rules, roots)
+    return findings, (analysis.cross_module_calls() if collect_calls else [])
 
 
 def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset()
                         ) -> List[Type[Rule]]:
     """The prefilter: the selected rules whose required strings all occur in ``source``.  With ``roots``, the
     Estimator is in another file, so the Estimator strings are not required here."""
-    text = source.decode("latin-1") if isinstance(source, bytes) else source
     return [rule for rule in ALL_RULES if rule.code in selection
-            and all(any(token in text for token in group) for group in rule.requires
-                    if not (roots and group is ESTIMATOR))]
+            and _contains_all(source, [group for group in rule.requires if not (roots and group is ESTIMATOR)])]
+
+
+def _contains_all(source: Union[str, bytes], groups: Sequence[Tuple[str, ...]]) -> bool:
+    """For every group, one of its strings occurs in ``source``."""
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    return all(any(token in text for token in group) for group in groups)
 
 
 def _lint(module: cst.Module, rules: Sequence[Type[Rule]], roots: FrozenSet[str] = frozenset()

@@ -1,40 +1,13 @@
 """Whole-project analysis for the CLI: a model_fn in one module that builds its train op with a function of another.
 
-Pass 1 records, for every model_fn that increments no step in its own code, the functions of other modules it calls.
-Pass 2 lints each module with those functions as extra training roots, so a missing step inside
-``optimization.create_optimizer`` is reported where it is, in optimization.py.  Per-file tools (the flake8 plugin)
-cannot see this.
+The first pass, which lints every file anyway, also records for every model_fn that increments no step in its own
+code the functions of other modules it calls.  The files those functions are in are linted again with them as extra
+training roots, so a missing step inside ``optimization.create_optimizer`` is reported where it is, in
+optimization.py.  Per-file tools (the flake8 plugin) cannot see this.
 """
 from collections import defaultdict
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
-
-from tf_step_lint.analysis import Analysis
-from tf_step_lint.engine import SourceError, parse
-from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW
-
-
-def cross_module_calls(path: str) -> List[str]:
-    """Dotted names of other-module functions called by model_fns of ``path`` that increment no step themselves."""
-    try:
-        source = Path(path).read_bytes()
-    except OSError:
-        return []
-    text = source.decode("latin-1")
-    if not all(any(token in text for token in group) for group in (TENSORFLOW, ESTIMATOR)):
-        return []  # no model_fn can be found here
-    try:
-        analysis = Analysis(parse(source))
-    except SourceError:
-        return []
-    steps = analysis.steps
-    found: List[str] = []
-    for unit in analysis.training.units:
-        external = [name for fn in unit for call in fn.calls if (name := steps.other_module_function(call))]
-        own = [i for i in steps.increments(unit) if steps.other_module_function(i.call) is None]
-        if external and not own:
-            found.extend(external)
-    return found
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 
 class ProjectIndex:
@@ -60,12 +33,14 @@ class ProjectIndex:
         return (candidates[0], function) if len(candidates) == 1 else None
 
 
-def external_roots(files: Sequence[str], map_files: Callable[[Callable, Sequence[str]], Iterable]
-                   ) -> Dict[str, FrozenSet[str]]:
-    """File -> the functions in it that model_fns of other files build their train op with."""
+def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]]) -> Dict[str, FrozenSet[str]]:
+    """File -> the functions in it that model_fns of other files build their train op with.
+
+    ``calls[i]``: the cross-module calls of ``files[i]`` (``Analysis.cross_module_calls``).
+    """
     index = ProjectIndex(files)
     roots: Dict[str, set] = defaultdict(set)
-    for importer, names in zip(files, map_files(cross_module_calls, files)):
+    for importer, names in zip(files, calls):
         for dotted in names:
             target = index.function(importer, dotted)
             if target is not None and target[0] != importer:

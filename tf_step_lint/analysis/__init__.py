@@ -1,6 +1,6 @@
 """Shared analysis of one module.  Every rule asks this object; no rule re-derives any of it."""
 from functools import cached_property
-from typing import FrozenSet, Optional, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
@@ -45,6 +45,17 @@ class Analysis:
     @cached_property
     def steps(self) -> Steps:
         return Steps(self.names, self.optimizers, self.training)
+
+    def cross_module_calls(self) -> List[str]:
+        """Dotted names of other-module functions called by model_fns that increment no step in their own code:
+        where their train op may really be built (see project.py)."""
+        found: List[str] = []
+        for unit in self.training.units:
+            external = [name for fn in unit for call in fn.calls if (name := self.steps.other_module_function(call))]
+            own = [i for i in self.steps.increments(unit) if self.steps.other_module_function(i.call) is None]
+            if external and not own:
+                found.extend(external)
+        return found
 
     def position(self, node: cst.CSTNode) -> Tuple[int, int]:
         """1-based line and column of the start of ``node``."""
