@@ -11,17 +11,10 @@ import resource
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tf_step_lint.cli import collect_files
-from tf_step_lint.engine import ERROR_CODE, lint_source, rules_that_may_fire
-
-
-def evaluate_file(path):
-    source = Path(path).read_bytes()
-    analysed = bool(rules_that_may_fire(source))
-    return path, source.count(b"\n"), analysed, [(f.line, f.column, f.code, f.message) for f in lint_source(source)]
+from tf_step_lint.cli import collect_files, lint_paths
+from tf_step_lint.engine import ALL, ERROR_CODE, rules_that_may_fire
 
 
 def main():
@@ -32,20 +25,20 @@ def main():
     args = parser.parse_args()
     start = time.perf_counter()
     rows, totals, codes = [], Counter(), Counter()
-    for tree in args.trees:
+    for tree in args.trees:  # each tree is one project, linted as the CLI lints it
         files, _ = collect_files([tree])
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for path, lines, analysed, findings in pool.map(evaluate_file, files, chunksize=16):
-                totals.update(files=1, lines=lines, analysed=analysed,
-                              parse_failures=any(code == ERROR_CODE for _, _, code, _ in findings))
-                for line, column, code, message in findings:
-                    codes[code] += 1
-                    rows.append({"tree": Path(tree).name, "path": os.path.relpath(path, tree), "line": line,
-                                 "column": column, "code": code, "message": message})
+        for path, outcome in zip(files, lint_paths(files, ALL, args.jobs)):
+            source = Path(path).read_bytes()
+            totals.update(files=1, lines=source.count(b"\n"), analysed=bool(rules_that_may_fire(source)),
+                          parse_failures=any(f.code == ERROR_CODE for f in outcome.findings))
+            for f in outcome.findings:
+                codes[f.code] += 1
+                rows.append({"tree": Path(tree).name, "path": os.path.relpath(path, tree), "line": f.line,
+                             "column": f.column, "code": f.code, "message": f.message})
     elapsed = time.perf_counter() - start
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     print(f"files read: {totals['files']} ({totals['lines']} lines)")
-    print(f"files parsed (passed the prefilter): {totals['analysed']}")
+    print(f"files analysed by a rule (passed the prefilter): {totals['analysed']}")
     print(f"parse failures: {totals['parse_failures']}")
     print("findings: " + (", ".join(f"{code} {n}" for code, n in sorted(codes.items())) or "none"))
     print(f"time: {elapsed:.1f}s with {args.jobs} jobs; peak memory of one process: {peak / 1024:.0f} MB")

@@ -41,7 +41,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
-    for path, outcome in zip(files, _outcomes(files, args, selection)):
+    for path, outcome in zip(files, lint_paths(files, selection, args.jobs, args.fix, args.diff)):
         results.extend((path, f) for f in outcome.findings)
         changed |= outcome.changed
         if outcome.diff:
@@ -110,7 +110,7 @@ def _walk(root: Path) -> Iterator[Path]:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     """What one file produced; printed by the main process, in file order."""
 
     findings: List[Finding]
@@ -120,17 +120,21 @@ class _Outcome:
     calls: Tuple[str, ...] = ()  # functions of other modules its model_fns build their train op with
 
 
-def _outcomes(files: List[str], args, selection: Selection) -> List[_Outcome]:
-    """Every file linted once, recording its model_fns' calls into other modules of the run; then only the files
-    that hold such a function (or, with --fix/--diff, a fixable finding) are processed again."""
+def lint_paths(files: List[str], selection: Selection, jobs: int, fix: bool = False, diff: bool = False
+               ) -> List[Outcome]:
+    """Lint (or fix) ``files`` as one project; the outcomes in file order.
+
+    Every file is linted once, recording its model_fns' calls into other modules of the run; then only the files
+    that hold such a function (or, with ``fix``/``diff``, a fixable finding) are processed again.
+    """
     no_roots = frozenset()
     first = list(_map(_Task(False, False, selection, collect_calls=len(files) > 1), [(p, no_roots) for p in files],
-                      args.jobs))
+                      jobs))
     roots = external_roots(files, [outcome.calls for outcome in first]) if len(files) > 1 else {}
     again = [i for i, (path, outcome) in enumerate(zip(files, first))
-             if path in roots or ((args.fix or args.diff) and any(f.fixable for f in outcome.findings))]
+             if path in roots or ((fix or diff) and any(f.fixable for f in outcome.findings))]
     tasks = [(files[i], roots.get(files[i], no_roots)) for i in again]
-    redone = dict(zip(again, _map(_Task(args.fix, args.diff, selection), tasks, args.jobs)))
+    redone = dict(zip(again, _map(_Task(fix, diff, selection), tasks, jobs)))
     return [redone.get(i, outcome) for i, outcome in enumerate(first)]
 
 
@@ -143,28 +147,28 @@ class _Task:
     selection: Selection
     collect_calls: bool = False  # also record calls into other modules (see project.py)
 
-    def __call__(self, task: Tuple[str, FrozenSet[str]]) -> _Outcome:
+    def __call__(self, task: Tuple[str, FrozenSet[str]]) -> Outcome:
         path, roots = task
         try:
             source = Path(path).read_bytes()
         except OSError as error:
-            return _Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
+            return Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
         if self.collect_calls:
             findings, calls = lint_for_project(source, self.selection)
-            return _Outcome(findings, calls=tuple(calls))
+            return Outcome(findings, calls=tuple(calls))
         if not (self.fix or self.diff):
-            return _Outcome(lint_source(source, self.selection, roots))
+            return Outcome(lint_source(source, self.selection, roots))
         result = fix_source(source, self.selection, roots)
         if result.source == source:
-            return _Outcome(result.findings)
+            return Outcome(result.findings)
         if self.diff:
-            return _Outcome([], changed=True, diff=_diff(path, source, result.source))
+            return Outcome([], changed=True, diff=_diff(path, source, result.source))
         try:
             write_atomically(Path(path), source, result.source)
         except (OSError, SourceError) as error:
-            return _Outcome([Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings)
-        return _Outcome(result.findings, changed=True,
-                        note=f"fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}")
+            return Outcome([Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings)
+        return Outcome(result.findings, changed=True,
+                       note=f"fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}")
 
 
 def _map(function: Callable, items: Sequence, jobs: int) -> Iterator:
