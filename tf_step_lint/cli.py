@@ -128,13 +128,15 @@ def lint_paths(files: List[str], selection: Selection, jobs: int, fix: bool = Fa
     that hold such a function (or, with ``fix``/``diff``, a fixable finding) are processed again.
     """
     no_roots = frozenset()
-    first = list(_map(_Task(False, False, selection, collect_calls=len(files) > 1), [(p, no_roots) for p in files],
-                      jobs))
-    roots = external_roots(files, [outcome.calls for outcome in first]) if len(files) > 1 else {}
+    task = _Task(fix, diff, selection)
+    if len(files) <= 1:  # no other file to follow a train op into: one pass
+        return list(_map(task, [(p, no_roots) for p in files], jobs))
+    first = list(_map(_Task(False, False, selection, collect_calls=True), [(p, no_roots) for p in files], jobs))
+    roots = external_roots(files, [outcome.calls for outcome in first])
     again = [i for i, (path, outcome) in enumerate(zip(files, first))
              if path in roots or ((fix or diff) and any(f.fixable for f in outcome.findings))]
     tasks = [(files[i], roots.get(files[i], no_roots)) for i in again]
-    redone = dict(zip(again, _map(_Task(fix, diff, selection), tasks, jobs)))
+    redone = dict(zip(again, _map(task, tasks, jobs)))
     return [redone.get(i, outcome) for i, outcome in enumerate(first)]
 
 

@@ -160,14 +160,15 @@ def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] 
 
     The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
     """
-    if not rules_that_may_fire(source, selection, roots):
+    rules = rules_that_may_fire(source, selection, roots)
+    if not rules:
         return FixResult(source, 0, lint_source(source, selection, roots))
     try:
         module = parse(source)
     except SourceError as error:
         return FixResult(source, 0, [error.finding])
     fixed = 0
-    analysis, findings = _lint(module, rules_that_may_fire(source, selection, roots), roots)
+    analysis, findings = _lint(module, rules, roots)
     if module.bytes != source:  # e.g. lone CR newlines: rewriting would change bytes outside the fixes
         refusal = Finding(ERROR_CODE, "not fixed: rewriting this file would not keep its bytes (newlines?)", 1, 1)
         return FixResult(source, 0, [refusal, *findings])
