@@ -3,7 +3,7 @@ from functools import cached_property
 from typing import FrozenSet, List, Optional, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tf_step_lint.analysis.estimators import Estimators
 from tf_step_lint.analysis.index import ModuleIndex
@@ -23,12 +23,11 @@ class Analysis:
         self.external_roots = external_roots
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
-        self.index = ModuleIndex()
-        self.module.visit(self.index)
+        self.index = ModuleIndex(self.module)
 
     @cached_property
     def names(self) -> Names:
-        return Names(self.index, self.wrapper.resolve(ScopeProvider))
+        return Names(self.index)
 
     @cached_property
     def optimizers(self) -> Optimizers:
@@ -77,7 +76,7 @@ class Analysis:
                 break
             s = s.parent
         candidates = []
-        for name in sorted({a.name for s in chain for a in s.assignments}):
+        for name in sorted({name for s in chain for name in s.bindings}):
             paths = self.names.name_in_scope(scope, name)
             if paths is None or len(paths) != 1:
                 continue

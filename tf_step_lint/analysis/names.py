@@ -3,12 +3,11 @@
 Resolution goes by binding, never by spelling: ``tf`` is TensorFlow only if it was imported from TensorFlow.
 Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay silent on it.
 """
-from typing import Dict, FrozenSet, List, Mapping, Optional, Union
+from typing import Dict, FrozenSet, List, Optional, Union
 
 import libcst as cst
-from libcst.metadata import Assignment, BuiltinAssignment, FunctionScope, ImportAssignment, Scope
 
-from tf_step_lint.analysis.index import ClassInfo, FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope
 from tf_step_lint.api import Symbol, tf_api
 
 
@@ -31,32 +30,32 @@ def _dotted(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-def _import_target(assignment: ImportAssignment) -> Optional[str]:
-    """The dotted path an import binds to ``assignment.name``; None for relative or star imports."""
-    node = assignment.node
+def _import_target(binding: Binding) -> Optional[str]:
+    """The dotted path an import binds to ``binding.name``; None for relative imports."""
+    node = binding.node
     if isinstance(node, cst.ImportFrom):
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return None
         module = _dotted(node.module)
         for alias in node.names:
             bound = alias.asname.name.value if alias.asname else _dotted(alias.name)
-            if bound == assignment.name:
+            if bound == binding.name:
                 return f"{module}.{_dotted(alias.name)}"
         return None
     for alias in node.names:
         full = _dotted(alias.name)
         if alias.asname is not None:
-            if alias.asname.name.value == assignment.name:
+            if alias.asname.name.value == binding.name:
                 return full
-        elif full.split(".")[0] == assignment.name:
-            return assignment.name
+        elif full.split(".")[0] == binding.name:
+            return binding.name
     return None
 
 
 class Names:
-    def __init__(self, index: ModuleIndex, scopes: Mapping[cst.CSTNode, Optional[Scope]]):
+    def __init__(self, index: ModuleIndex):
         self.index = index
-        self.scopes = scopes
+        self.scopes = index.scope_of
         self.api = tf_api()
         self._qualified: Dict[cst.CSTNode, Optional[FrozenSet[str]]] = {}
         self._resolving: set = set()  # expressions whose import paths are being computed (cycle guard)
@@ -85,12 +84,12 @@ class Names:
             return None
         paths = set()
         for assignment in assignments:
-            if isinstance(assignment, ImportAssignment):
+            if assignment.kind == "import":
                 path = _import_target(assignment)
                 if path is None:
                     return None
                 paths.add(path)
-            elif isinstance(assignment, Assignment) and isinstance(assignment.node, cst.Name):
+            elif assignment.kind == "variable" and isinstance(assignment.node, cst.Name):
                 value = self.index.assigned_value.get(assignment.node)
                 if value in self._resolving:
                     continue  # `tf = tf.compat.v1` seen from inside itself: the other bindings decide
@@ -98,7 +97,7 @@ class Names:
                 if inner is None:
                     return None
                 paths |= inner
-            elif isinstance(assignment, BuiltinAssignment):
+            elif assignment.kind == "builtin":
                 paths.add(f"builtins.{name}")
             else:
                 return None
@@ -143,8 +142,8 @@ class Names:
                 return [UNKNOWN]
             result: List[Origin] = []
             for assignment in assignments:
-                node = getattr(assignment, "node", None)
-                if isinstance(assignment, ImportAssignment) or not isinstance(assignment, Assignment):
+                node = assignment.node
+                if assignment.kind != "variable":
                     result.append(UNKNOWN)
                 elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
                     result.append(node)
@@ -173,7 +172,7 @@ class Names:
         """The innermost def around ``node`` (lambdas and comprehensions belong to their def)."""
         scope = self.scopes.get(node)
         while scope is not None and scope is not scope.globals:
-            if isinstance(scope, FunctionScope) and isinstance(scope.node, cst.FunctionDef):
+            if scope.kind == "function":
                 return self.index.function_of.get(scope.node)
             scope = scope.parent
         return None

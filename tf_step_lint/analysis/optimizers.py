@@ -137,7 +137,7 @@ class Optimizers:
         param = params[names.index(step)]
         scope = self.names.scopes.get(node.body)
         assignments = scope[step] if scope is not None else ()
-        return any(a.references for a in assignments if getattr(a, "node", None) is param)
+        return any(a.references for a in assignments if a.node is param)
 
 
 def _either(descriptions: List[str]) -> str:

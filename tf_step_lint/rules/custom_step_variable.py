@@ -103,7 +103,7 @@ class CustomStepVariable(Rule):
             return False
         scope = analysis.names.scopes.get(name)
         assignments = scope[name.value] if scope is not None else ()
-        references = [ref.node for a in assignments for ref in a.references]
+        references = [ref for a in assignments for ref in a.references]
         if assignments and all(a.scope is a.scope.globals for a in assignments):
             references = [r for r in references if analysis.names.enclosing_function(r) in analysis.training.functions]
         return bool(references) and all(r in step_nodes for r in references)

@@ -2,9 +2,9 @@
 from typing import Iterable, List, Optional, Set
 
 import libcst as cst
-from libcst.metadata import Assignment, ImportAssignment
 
 from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.index import Binding
 from tf_step_lint.analysis.optimizers import argument
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.fixes import without_arg
@@ -132,9 +132,9 @@ class SaverDropsGlobalStep(Rule):
         return Fix({saver: without_arg(saver, arg)})
 
 
-def _bindings(analysis: Analysis, expr: cst.BaseExpression) -> Set[Assignment]:
+def _bindings(analysis: Analysis, expr: cst.BaseExpression) -> Set[Binding]:
     """The variables (not modules) an expression reads, as LibCST bindings: the same binding is the same value."""
-    found: Set[Assignment] = set()
+    found: Set[Binding] = set()
 
     class _Names(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -144,8 +144,7 @@ def _bindings(analysis: Analysis, expr: cst.BaseExpression) -> Set[Assignment]:
         def visit_Name(self, node: cst.Name) -> None:
             scope = analysis.names.scopes.get(node)
             if scope is not None:
-                found.update(a for a in scope[node.value]
-                             if isinstance(a, Assignment) and not isinstance(a, ImportAssignment))
+                found.update(a for a in scope[node.value] if a.kind == "variable")
 
     expr.visit(_Names())
     return found
