@@ -14,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from tf_step_lint.cli import collect_files, lint_paths
-from tf_step_lint.engine import ALL, ERROR_CODE, rules_that_may_fire
+from tf_step_lint.codes import ALL, ERROR_CODE
+from tf_step_lint.engine import rules_that_may_fire
 
 
 def main():

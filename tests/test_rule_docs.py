@@ -2,7 +2,7 @@
 import pytest
 
 from tests.markers import expected, fixed, python_blocks, reported, strip
-from tf_step_lint.docs import rule_docs
+from tf_step_lint.docs import rule_codes, rule_docs
 from tf_step_lint.rules import ALL_RULES
 
 DOCS = rule_docs()
@@ -11,6 +11,7 @@ SECTIONS = ("What it flags", "Why", "Bad", "Good", "Fix safety")
 
 def test_every_rule_has_a_doc_and_every_doc_a_rule():
     assert sorted(DOCS) == sorted(rule.code for rule in ALL_RULES)
+    assert rule_codes() == sorted(rule.code for rule in ALL_RULES)  # what the CLI validates --select against
 
 
 @pytest.mark.parametrize("code", sorted(DOCS))

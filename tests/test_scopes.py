@@ -89,8 +89,10 @@ def _differences(source):
     return differences, reads, index
 
 
-@pytest.mark.parametrize("name,source", [*_sources(),
-                                         *[(p.name, p.read_text()) for p in sorted((ROOT / "tf_step_lint").rglob("*.py"))]])
+PACKAGE = [(p.name, p.read_text()) for p in sorted((ROOT / "tf_step_lint").rglob("*.py"))]
+
+
+@pytest.mark.parametrize("name,source", [*_sources(), *PACKAGE])
 def test_every_name_read_resolves_as_libcst_resolves_it(name, source):
     assert _differences(source)[0] == []
 

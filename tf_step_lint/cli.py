@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.engine import ERROR_CODE, Selection, SourceError, fix_source, lint_for_project, lint_source, parse
+from tf_step_lint.cache import DIRECTORY as CACHE_DIRECTORY, ResultCache, digest
+from tf_step_lint.codes import ERROR_CODE, Selection
+from tf_step_lint.docs import rule_codes
 from tf_step_lint.finding import Finding
 from tf_step_lint.project import external_roots
-from tf_step_lint.rules import RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
-                          "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+                          "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIRECTORY})
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -33,15 +34,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     select, ignore = list(_codes(args.select)), list(_codes(args.ignore))
-    known = [ERROR_CODE, *RULES_BY_CODE]
+    known = [ERROR_CODE, *rule_codes()]
     unknown = [c for c in select + ignore if not any(k.startswith(c) for k in known)]
     if unknown:
-        parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(RULES_BY_CODE)})")
+        parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(known[1:])})")
     selection = Selection(tuple(select) or ("TSL",), tuple(ignore))
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
-    for path, outcome in zip(files, lint_paths(files, selection, args.jobs, args.fix, args.diff)):
+    cache = None if args.no_cache else ResultCache(Path(CACHE_DIRECTORY), repr(selection))
+    outcomes = lint_paths(files, selection, args.jobs, args.fix, args.diff, cache)
+    if cache is not None:
+        cache.save()
+    for path, outcome in zip(files, outcomes):
         results.extend((path, f) for f in outcome.findings)
         changed |= outcome.changed
         if outcome.diff:
@@ -69,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
                         help="files linted in parallel (default: the number of CPUs)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help=f"neither read nor write the result cache ({CACHE_DIRECTORY}/ in the current directory)")
     parser.add_argument("--version", action="version", version=f"tf-step-lint {__version__}")
     return parser
 
@@ -118,26 +125,54 @@ class Outcome:
     diff: str = ""
     note: str = ""
     calls: Tuple[str, ...] = ()  # functions of other modules its model_fns build their train op with
+    digest: Optional[str] = None  # of the bytes linted, when the outcome depends on nothing else (cacheable)
 
 
-def lint_paths(files: List[str], selection: Selection, jobs: int, fix: bool = False, diff: bool = False
-               ) -> List[Outcome]:
+def lint_paths(files: List[str], selection: Selection, jobs: int, fix: bool = False, diff: bool = False,
+               cache: Optional[ResultCache] = None) -> List[Outcome]:
     """Lint (or fix) ``files`` as one project; the outcomes in file order.
 
     Every file is linted once, recording its model_fns' calls into other modules of the run; then only the files
-    that hold such a function (or, with ``fix``/``diff``, a fixable finding) are processed again.
+    that hold such a function (or, with ``fix``/``diff``, a fixable finding) are processed again.  Lint results
+    come from ``cache`` where it has them.
     """
     no_roots = frozenset()
     task = _Task(fix, diff, selection)
     if len(files) <= 1:  # no other file to follow a train op into: one pass
-        return list(_map(task, [(p, no_roots) for p in files], jobs))
-    first = list(_map(_Task(False, False, selection, collect_calls=True), [(p, no_roots) for p in files], jobs))
+        return _run(task, [(p, no_roots) for p in files], jobs, cache)
+    first = _run(_Task(False, False, selection, collect_calls=True), [(p, no_roots) for p in files], jobs, cache)
     roots = external_roots(files, [outcome.calls for outcome in first])
     again = [i for i, (path, outcome) in enumerate(zip(files, first))
              if path in roots or ((fix or diff) and any(f.fixable for f in outcome.findings))]
     tasks = [(files[i], roots.get(files[i], no_roots)) for i in again]
-    redone = dict(zip(again, _map(task, tasks, jobs)))
+    redone = dict(zip(again, _run(task, tasks, jobs, cache)))
     return [redone.get(i, outcome) for i, outcome in enumerate(first)]
+
+
+def _run(task: "_Task", items: List[Tuple[str, FrozenSet[str]]], jobs: int, cache: Optional[ResultCache]
+         ) -> List[Outcome]:
+    """``task`` over ``items`` in order; lint results the cache holds are not computed again, new ones are added.
+
+    The cache is stored under the digest of the bytes the task itself read, so a file that changes meanwhile can
+    never store its old findings under its new content.
+    """
+    if cache is None or task.fix or task.diff:
+        return list(_map(task, items, jobs))
+    outcomes: List[Optional[Outcome]] = []
+    for path, roots in items:
+        try:
+            key = cache.key(digest(Path(path).read_bytes()), roots, task.collect_calls)
+        except OSError:
+            outcomes.append(None)
+            continue
+        hit = cache.get(key)
+        outcomes.append(Outcome(hit[0], calls=hit[1]) if hit else None)
+    missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    for i, outcome in zip(missing, _map(task, [items[i] for i in missing], jobs)):
+        outcomes[i] = outcome
+        if outcome.digest is not None:
+            cache.put(cache.key(outcome.digest, items[i][1], task.collect_calls), outcome.findings, outcome.calls)
+    return outcomes
 
 
 @dataclass(frozen=True)
@@ -150,6 +185,8 @@ class _Task:
     collect_calls: bool = False  # also record calls into other modules (see project.py)
 
     def __call__(self, task: Tuple[str, FrozenSet[str]]) -> Outcome:
+        from tf_step_lint.engine import SourceError, fix_source, lint_for_project, lint_source
+
         path, roots = task
         try:
             source = Path(path).read_bytes()
@@ -157,9 +194,9 @@ class _Task:
             return Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
         if self.collect_calls:
             findings, calls = lint_for_project(source, self.selection)
-            return Outcome(findings, calls=tuple(calls))
+            return Outcome(findings, calls=tuple(calls), digest=digest(source))
         if not (self.fix or self.diff):
-            return Outcome(lint_source(source, self.selection, roots))
+            return Outcome(lint_source(source, self.selection, roots), digest=digest(source))
         result = fix_source(source, self.selection, roots)
         if result.source == source:
             return Outcome(result.findings)
@@ -182,6 +219,8 @@ def _map(function: Callable, items: Sequence, jobs: int) -> Iterator:
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
+    from tf_step_lint.engine import parse
+
     encoding = parse(old).encoding
     lines = difflib.unified_diff(old.decode(encoding).splitlines(keepends=True),
                                  new.decode(encoding).splitlines(keepends=True), path, path)
@@ -194,6 +233,8 @@ def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
 
     Refuses when the file changed since it was read, and when ``new`` does not parse.
     """
+    from tf_step_lint.engine import parse
+
     parse(new)
     mode = stat.S_IMODE(path.stat().st_mode)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tf-step-lint")

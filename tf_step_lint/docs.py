@@ -1,7 +1,7 @@
 """The rule docs (rules/TSLnnn-name.md), found both in a checkout and in an installed wheel."""
 from importlib import resources
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 
 def _doc_dir():
@@ -18,3 +18,9 @@ def rule_docs() -> Dict[str, str]:
         if entry.name.startswith("TSL") and entry.name.endswith(".md"):
             docs[entry.name.split("-", 1)[0]] = entry.read_text(encoding="utf-8")
     return docs
+
+
+def rule_codes() -> List[str]:
+    """The rules' codes, from the docs' file names: known without importing (and LibCST-parsing with) the rules."""
+    return sorted(entry.name.split("-", 1)[0] for entry in _doc_dir().iterdir()
+                  if entry.name.startswith("TSL") and entry.name.endswith(".md"))

@@ -5,34 +5,16 @@ from dataclasses import dataclass
 from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from tf_step_lint.analysis import Analysis
+from tf_step_lint.codes import ALL, ERROR_CODE, Selection
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.rules import ALL_RULES
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
-ERROR_CODE = "TSL000"
 MAX_FIX_PASSES = 5
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which codes to report, by prefix; the longest matching prefix decides, as in ruff."""
-
-    select: Tuple[str, ...] = ("TSL",)
-    ignore: Tuple[str, ...] = ()
-
-    def __contains__(self, code: str) -> bool:
-        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
-        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        return selected > ignored
-
-
-ALL = Selection()
 
 
 class SourceError(Exception):
@@ -204,6 +186,9 @@ def _apply(analysis: Analysis, fixes: List[Fix]) -> Tuple[int, cst.Module]:
         applied += 1
     module = analysis.module.visit(_Replace(replacements))
     if imports:
+        from libcst.codemod import CodemodContext  # costs a third of a second to import: only when needed
+        from libcst.codemod.visitors import AddImportsVisitor
+
         context = CodemodContext()
         for name, asname in sorted(imports):
             AddImportsVisitor.add_needed_import(context, name, asname=asname)

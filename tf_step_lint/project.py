@@ -38,6 +38,8 @@ def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]]) -> Dict
 
     ``calls[i]``: the cross-module calls of ``files[i]`` (``Analysis.cross_module_calls``).
     """
+    if not any(calls):
+        return {}
     index = ProjectIndex(files)
     roots: Dict[str, set] = defaultdict(set)
     for importer, names in zip(files, calls):

@@ -1,0 +1,109 @@
+"""The result cache: an unchanged file is not parsed again.
+
+Entries are keyed by a hash of the file's bytes plus what else its findings depend on (the training roots other
+files give it, and whether its cross-module calls were asked for). One JSON file per *settings* (tool version, the
+installed package's own files, the selected rules) holds them; a run loads it once and saves it once, through a
+temporary file and an atomic rename, so concurrent runs can only lose each other's new entries, never corrupt the
+file. Anything that does not read back exactly as written (corrupt JSON, another settings' file, a malformed
+entry) is ignored and rebuilt: a bad cache costs time, never a finding.
+"""
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+from tf_step_lint import __version__
+from tf_step_lint.finding import CACHED_FIX, Finding
+
+DIRECTORY = ".tf_step_lint_cache"
+MAX_ENTRIES = 50_000  # beyond this, a save keeps only the entries this run used
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(source: bytes) -> str:
+    return hashlib.blake2b(source, digest_size=20).hexdigest()
+
+
+def _package_fingerprint() -> str:
+    """Changes whenever the installed code or data changes, so an edited checkout never reads stale results."""
+    parts = []
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".json") and path.is_file():
+            stat = path.stat()
+            parts.append(f"{path.relative_to(_PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest("\n".join(parts).encode())
+
+
+class ResultCache:
+    def __init__(self, directory: Path, settings: str):
+        self.directory = directory
+        self.settings = digest(f"{__version__}\n{_package_fingerprint()}\n{settings}".encode())
+        self.path = directory / f"results-{self.settings}.json"
+        self._entries = self._load()
+        self._used: Dict[str, dict] = {}
+
+    @staticmethod
+    def key(source_digest: str, roots: FrozenSet[str], collect_calls: bool) -> str:
+        return digest(f"{source_digest}\n{sorted(roots)}\n{collect_calls}".encode())
+
+    def get(self, key: str) -> Optional[Tuple[List[Finding], Tuple[str, ...]]]:
+        entry = self._entries.get(key)
+        try:
+            result = ([Finding(f["code"], f["message"], f["line"], f["column"], CACHED_FIX if f["fixable"] else None)
+                       for f in entry["findings"]], tuple(entry["calls"]))
+        except (KeyError, TypeError):  # missing, or not what this module writes
+            return None
+        if not all(isinstance(c, str) for c in result[1]) or not all(_well_formed(f) for f in result[0]):
+            return None
+        self._used[key] = entry
+        return result
+
+    def put(self, key: str, findings: List[Finding], calls: Tuple[str, ...]) -> None:
+        self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
+                                         "fixable": f.fixable} for f in findings], "calls": list(calls)}
+
+    def save(self) -> None:
+        """Merge this run's entries into the file as it is now; a cache that cannot be written is skipped."""
+        entries = self._load()
+        entries.update(self._used)
+        if len(entries) > MAX_ENTRIES:
+            entries = dict(self._used)
+        try:
+            self.directory.mkdir(exist_ok=True)
+            _write_marker_files(self.directory)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as out:
+                    json.dump({"settings": self.settings, "entries": entries}, out, separators=(",", ":"))
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            pass
+
+    def _load(self) -> Dict[str, dict]:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("settings") != self.settings or not isinstance(
+                data.get("entries"), dict):
+            return {}
+        return data["entries"]
+
+
+def _well_formed(finding: Finding) -> bool:
+    return (isinstance(finding.code, str) and isinstance(finding.message, str) and type(finding.line) is int
+            and type(finding.column) is int and finding.line >= 1 and finding.column >= 1)
+
+
+def _write_marker_files(directory: Path) -> None:
+    """Keep the cache out of git and out of backups, as ruff and pytest do."""
+    for name, text in ((".gitignore", "# created by tf-step-lint\n*\n"),
+                       ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                        "# This file is a cache directory tag created by tf-step-lint.\n")):
+        if not (directory / name).exists():
+            (directory / name).write_text(text)
