@@ -41,7 +41,7 @@ def parse_floor(paths: List[str]) -> None:
     import libcst
 
     for root in paths:
-        for path in sorted(Path(root).rglob("*.py")):
+        for path in sorted(Path(root).rglob("*.py")) if Path(root).is_dir() else [Path(root)]:
             try:
                 libcst.parse_module(path.read_bytes())
             except Exception:  # a file LibCST cannot parse costs what it cost

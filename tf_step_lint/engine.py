@@ -10,6 +10,7 @@ from libcst.metadata import PositionProvider
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
 from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.parsing import collector_paused, parse_module
 from tf_step_lint.rules import ALL_RULES
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
@@ -27,7 +28,7 @@ class SourceError(Exception):
 
 def parse(source: Union[str, bytes]) -> cst.Module:
     try:
-        return cst.parse_module(source)
+        return parse_module(source)
     except cst.ParserSyntaxError as error:
         raise SourceError(_syntax_error(source, error)) from None
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
@@ -65,12 +66,14 @@ def lint_source(source: Union[str, bytes], selection: Selection = ALL, roots: Fr
     A file whose text cannot hold a finding of the selected rules is only checked for syntax, never analysed.
     ``roots``: functions of this file that model_fns of other files build their train op with (see project.py).
     """
-    return _lint_source(source, selection, roots, collect_calls=False)[0]
+    with collector_paused():
+        return _lint_source(source, selection, roots, collect_calls=False)[0]
 
 
 def lint_for_project(source: Union[str, bytes], selection: Selection = ALL) -> Tuple[List[Finding], List[str]]:
     """``lint_source``, plus the other-module functions this file's model_fns build their train op with."""
-    return _lint_source(source, selection, frozenset(), collect_calls=True)
+    with collector_paused():
+        return _lint_source(source, selection, frozenset(), collect_calls=True)
 
 
 def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenSet[str], collect_calls: bool
@@ -104,8 +107,8 @@ def _contains_all(source: Union[str, bytes], groups: Sequence[Tuple[str, ...]]) 
 
 def _lint(module: cst.Module, rules: Sequence[Type[Rule]], roots: FrozenSet[str] = frozenset()
           ) -> Tuple[Analysis, List[Finding]]:
-    analysis = Analysis(module, roots)
     findings: List[Finding] = []
+    analysis = Analysis(module, roots)
     for rule in rules:
         try:
             findings.extend(rule().check(analysis))
@@ -142,6 +145,11 @@ def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] 
 
     The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
     """
+    with collector_paused():
+        return _fix_source(source, selection, roots)
+
+
+def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str]) -> FixResult:
     rules = rules_that_may_fire(source, selection, roots)
     if not rules:
         return FixResult(source, 0, lint_source(source, selection, roots))
