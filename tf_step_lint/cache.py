@@ -43,6 +43,7 @@ class ResultCache:
         self.path = directory / f"results-{self.settings}.json"
         self._entries = self._load()
         self._used: Dict[str, dict] = {}
+        self._added = False
 
     @staticmethod
     def key(source_digest: str, roots: FrozenSet[str], collect_calls: bool) -> str:
@@ -61,11 +62,14 @@ class ResultCache:
         return result
 
     def put(self, key: str, findings: List[Finding], calls: Tuple[str, ...]) -> None:
+        self._added = True
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
                                          "fixable": f.fixable} for f in findings], "calls": list(calls)}
 
     def save(self) -> None:
         """Merge this run's entries into the file as it is now; a cache that cannot be written is skipped."""
+        if not self._added:
+            return
         entries = self._load()
         entries.update(self._used)
         if len(entries) > MAX_ENTRIES:

@@ -99,7 +99,7 @@ def collect_files(paths: Sequence[str]) -> Tuple[List[str], List[Tuple[str, Find
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files.extend(sorted(str(p) for p in _walk(path)))
+            files.extend(sorted(_walk(path)))
         elif path.is_file():
             files.append(given)
         else:
@@ -107,13 +107,13 @@ def collect_files(paths: Sequence[str]) -> Tuple[List[str], List[Tuple[str, Find
     return list(dict.fromkeys(files)), errors
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> Iterator[str]:
     for directory, subdirs, names in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
-                            and not (Path(directory, d, "pyvenv.cfg").exists()))
+                            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg")))
         for name in names:
             if name.endswith(".py"):
-                yield Path(directory, name)
+                yield os.path.normpath(os.path.join(directory, name))
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,8 @@ def _run(task: "_Task", items: List[Tuple[str, FrozenSet[str]]], jobs: int, cach
     outcomes: List[Optional[Outcome]] = []
     for path, roots in items:
         try:
-            key = cache.key(digest(Path(path).read_bytes()), roots, task.collect_calls)
+            with open(path, "rb") as file:
+                key = cache.key(digest(file.read()), roots, task.collect_calls)
         except OSError:
             outcomes.append(None)
             continue
