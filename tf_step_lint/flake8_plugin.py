@@ -2,7 +2,7 @@
 from typing import Iterator, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.engine import lint_source
+from tf_step_lint.engine import lint_source, rules_that_may_fire
 
 
 class Flake8Plugin:
@@ -14,5 +14,8 @@ class Flake8Plugin:
         self.lines = lines
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
-        for finding in lint_source("".join(self.lines)):
+        source = "".join(self.lines)
+        if not rules_that_may_fire(source):  # nothing to analyse, and flake8 has checked the syntax already
+            return
+        for finding in lint_source(source):
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
