@@ -45,6 +45,10 @@ class ResultCache:
         self._used: Dict[str, dict] = {}
         self._added = False
 
+    @property
+    def empty(self) -> bool:
+        return not self._entries
+
     @staticmethod
     def key(source_digest: str, roots: FrozenSet[str], collect_calls: bool) -> str:
         return digest(f"{source_digest}\n{sorted(roots)}\n{collect_calls}".encode())

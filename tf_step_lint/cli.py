@@ -160,6 +160,9 @@ def _run(task: "_Task", items: List[Tuple[str, FrozenSet[str]]], jobs: int, cach
         return list(_map(task, items, jobs))
     outcomes: List[Optional[Outcome]] = []
     for path, roots in items:
+        if cache.empty:  # a cold run: nothing to look up
+            outcomes.append(None)
+            continue
         try:
             with open(path, "rb") as file:
                 key = cache.key(digest(file.read()), roots, task.collect_calls)
