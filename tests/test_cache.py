@@ -1,10 +1,13 @@
 """The result cache: same findings as a cold run, no analysis when nothing changed, and never trusted blindly."""
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
+import tf_step_lint.cache
+import tf_step_lint.cli
 import tf_step_lint.engine
 from tests.conftest import BUGGY, run_cli
 from tests.test_project import _project
@@ -44,6 +47,30 @@ def test_a_warm_run_reports_the_same_without_parsing_anything(tree, monkeypatch)
     warm = lint_paths(files, ALL, 1, cache=ResultCache(tree / DIRECTORY, repr(ALL)))
     assert _findings(warm) == _findings(cold)
     assert [f.code for f in warm[0].findings] == ["TSL101"] and warm[0].findings[0].fixable
+
+
+def test_a_settled_file_is_not_even_read_again_until_it_is_written(tree, monkeypatch):
+    monkeypatch.setattr(tf_step_lint.cache, "RACY_SECONDS", -1)  # the files were written just now: call them settled
+    files, _ = collect_files([str(tree / "src")])
+    cold = lint_paths(files, ALL, 1, cache=(cache := ResultCache(tree / DIRECTORY, repr(ALL))))
+    cache.save()
+    with monkeypatch.context() as patch:
+        patch.setattr(tf_step_lint.cli, "read_source", lambda path: pytest.fail(f"a warm run read {path}"))
+        warm = lint_paths(files, ALL, 1, cache=(cache := ResultCache(tree / DIRECTORY, repr(ALL))))
+        cache.save()
+    assert _findings(warm) == _findings(cold)
+    train = tree / "src" / "train.py"
+    before = os.stat(train)
+    train.write_text(BUGGY.replace("minimize(loss)", "minimiz_(loss)"))  # same size, no finding
+    os.utime(train, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime: only the ctime moved
+    assert os.stat(train).st_size == before.st_size
+    edited = lint_paths(files, ALL, 1, cache=ResultCache(tree / DIRECTORY, repr(ALL)))
+    assert _findings(edited)[0] == [] and _findings(cold)[0] != []
+
+
+def test_a_file_changed_just_before_it_was_read_is_read_again_next_time(tree):
+    run_cli("src", cwd=tree)
+    assert json.loads(_cache_file(tree).read_bytes())["files"] == {}
 
 
 def test_cli_output_is_identical_cold_and_warm_and_follows_edits(tree):

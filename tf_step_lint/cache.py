@@ -6,11 +6,16 @@ installed package's own files, the selected rules) holds them; a run loads it on
 temporary file and an atomic rename, so concurrent runs can only lose each other's new entries, never corrupt the
 file. Anything that does not read back exactly as written (corrupt JSON, another settings' file, a malformed
 entry) is ignored and rebuilt: a bad cache costs time, never a finding.
+
+So that a warm run need not even read an unchanged file, the cache also remembers each file's content digest under
+its stamp (device, inode, size, mtime and ctime), as git's index does. A write always moves the ctime, which no tool
+can set back; a stamp is only remembered when the file was last changed well before it was read, so a second write
+within the filesystem's timestamp granularity cannot go unseen (git's "racy" rule).
 """
 import hashlib
 import json
 import os
-import tempfile
+import time
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
@@ -19,11 +24,26 @@ from tf_step_lint.finding import CACHED_FIX, Finding
 
 DIRECTORY = ".tf_step_lint_cache"
 MAX_ENTRIES = 50_000  # beyond this, a save keeps only the entries this run used
+RACY_SECONDS = 3  # a file changed this recently when read is read again next time (FAT's mtime is 2 s coarse)
 _PACKAGE = Path(__file__).resolve().parent
+Stamp = Tuple[int, int, int, int, int]
 
 
 def digest(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=20).hexdigest()
+
+
+def _stamp(status: os.stat_result) -> Stamp:
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
+
+def read_source(path: str) -> Tuple[bytes, Optional[Stamp]]:
+    """The file's bytes, and its stamp if it had not changed for RACY_SECONDS when read (else None)."""
+    with open(path, "rb") as file:
+        status = os.fstat(file.fileno())
+        source = file.read()
+    settled = time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_SECONDS * 1_000_000_000
+    return source, _stamp(status) if settled else None
 
 
 def _package_fingerprint() -> str:
@@ -41,13 +61,32 @@ class ResultCache:
         self.directory = directory
         self.settings = digest(f"{__version__}\n{_package_fingerprint()}\n{settings}".encode())
         self.path = directory / f"results-{self.settings}.json"
-        self._entries = self._load()
+        self._entries, self._files = self._load()
         self._used: Dict[str, dict] = {}
+        self._used_files: Dict[str, list] = {}
         self._added = False
 
     @property
     def empty(self) -> bool:
         return not self._entries
+
+    def known_digest(self, path: str) -> Optional[str]:
+        """The digest of ``path``'s bytes if its stamp is the one remembered with it, without reading it."""
+        remembered = self._files.get(path)
+        if not (isinstance(remembered, list) and len(remembered) == 6 and isinstance(remembered[5], str)):
+            return None
+        try:
+            if tuple(remembered[:5]) != _stamp(os.stat(path)):
+                return None
+        except OSError:
+            return None
+        self._used_files[path] = remembered
+        return remembered[5]
+
+    def remember(self, path: str, stamp: Optional[Stamp], source_digest: str) -> None:
+        if stamp is not None:
+            self._added = True
+            self._used_files[path] = [*stamp, source_digest]
 
     @staticmethod
     def key(source_digest: str, roots: FrozenSet[str], collect_calls: bool) -> str:
@@ -74,17 +113,21 @@ class ResultCache:
         """Merge this run's entries into the file as it is now; a cache that cannot be written is skipped."""
         if not self._added:
             return
-        entries = self._load()
+        import tempfile  # only a run that adds entries writes
+
+        entries, files = self._load()
         entries.update(self._used)
-        if len(entries) > MAX_ENTRIES:
-            entries = dict(self._used)
+        files.update(self._used_files)
+        if len(entries) > MAX_ENTRIES or len(files) > MAX_ENTRIES:
+            entries, files = dict(self._used), dict(self._used_files)
         try:
             self.directory.mkdir(exist_ok=True)
             _write_marker_files(self.directory)
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w") as out:
-                    json.dump({"settings": self.settings, "entries": entries}, out, separators=(",", ":"))
+                    json.dump({"settings": self.settings, "entries": entries, "files": files}, out,
+                              separators=(",", ":"))
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)
@@ -92,15 +135,15 @@ class ResultCache:
         except OSError:
             pass
 
-    def _load(self) -> Dict[str, dict]:
+    def _load(self) -> Tuple[Dict[str, dict], Dict[str, list]]:
         try:
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
-            return {}
+            return {}, {}
         if not isinstance(data, dict) or data.get("settings") != self.settings or not isinstance(
-                data.get("entries"), dict):
-            return {}
-        return data["entries"]
+                data.get("entries"), dict) or not isinstance(data.get("files"), dict):
+            return {}, {}
+        return data["entries"], data["files"]
 
 
 def _well_formed(finding: Finding) -> bool:

@@ -1,20 +1,16 @@
 """The command line: ``tf-step-lint [PATHS] [--fix] [--diff]`` and ``tf-step-lint explain CODE``."""
 import argparse
-import difflib
 import json
 import os
 import stat
 import sys
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.cache import DIRECTORY as CACHE_DIRECTORY, ResultCache, digest
+from tf_step_lint.cache import DIRECTORY as CACHE_DIRECTORY, ResultCache, Stamp, digest, read_source
 from tf_step_lint.codes import ERROR_CODE, Selection
-from tf_step_lint.docs import rule_codes
 from tf_step_lint.finding import Finding
 from tf_step_lint.project import external_roots
 
@@ -34,10 +30,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     select, ignore = list(_codes(args.select)), list(_codes(args.ignore))
-    known = [ERROR_CODE, *rule_codes()]
-    unknown = [c for c in select + ignore if not any(k.startswith(c) for k in known)]
-    if unknown:
-        parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(known[1:])})")
+    if select or ignore:  # the rule docs are only read to check codes given
+        from tf_step_lint.docs import rule_codes
+
+        known = [ERROR_CODE, *rule_codes()]
+        unknown = [c for c in select + ignore if not any(k.startswith(c) for k in known)]
+        if unknown:
+            parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(known[1:])})")
     selection = Selection(tuple(select) or ("TSL",), tuple(ignore))
     files, errors = collect_files(args.paths or ["."])
     results: List[Tuple[str, Finding]] = list(errors)
@@ -126,6 +125,7 @@ class Outcome:
     note: str = ""
     calls: Tuple[str, ...] = ()  # functions of other modules its model_fns build their train op with
     digest: Optional[str] = None  # of the bytes linted, when the outcome depends on nothing else (cacheable)
+    stamp: Optional[Stamp] = None  # of the file those bytes came from, when it had settled (see cache.read_source)
 
 
 def lint_paths(files: List[str], selection: Selection, jobs: int, fix: bool = False, diff: bool = False,
@@ -163,19 +163,22 @@ def _run(task: "_Task", items: List[Tuple[str, FrozenSet[str]]], jobs: int, cach
         if cache.empty:  # a cold run: nothing to look up
             outcomes.append(None)
             continue
-        try:
-            with open(path, "rb") as file:
-                key = cache.key(digest(file.read()), roots, task.collect_calls)
-        except OSError:
-            outcomes.append(None)
-            continue
-        hit = cache.get(key)
+        source_digest = cache.known_digest(path)
+        if source_digest is None:
+            try:
+                source, stamp = read_source(path)
+            except OSError:
+                outcomes.append(None)
+                continue
+            cache.remember(path, stamp, source_digest := digest(source))
+        hit = cache.get(cache.key(source_digest, roots, task.collect_calls))
         outcomes.append(Outcome(hit[0], calls=hit[1]) if hit else None)
     missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
     for i, outcome in zip(missing, _map(task, [items[i] for i in missing], jobs)):
         outcomes[i] = outcome
         if outcome.digest is not None:
             cache.put(cache.key(outcome.digest, items[i][1], task.collect_calls), outcome.findings, outcome.calls)
+            cache.remember(items[i][0], outcome.stamp, outcome.digest)
     return outcomes
 
 
@@ -193,14 +196,14 @@ class _Task:
 
         path, roots = task
         try:
-            source = Path(path).read_bytes()
+            source, stamp = read_source(path)
         except OSError as error:
             return Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
         if self.collect_calls:
             findings, calls = lint_for_project(source, self.selection)
-            return Outcome(findings, calls=tuple(calls), digest=digest(source))
+            return Outcome(findings, calls=tuple(calls), digest=digest(source), stamp=stamp)
         if not (self.fix or self.diff):
-            return Outcome(lint_source(source, self.selection, roots), digest=digest(source))
+            return Outcome(lint_source(source, self.selection, roots), digest=digest(source), stamp=stamp)
         result = fix_source(source, self.selection, roots)
         if result.source == source:
             return Outcome(result.findings)
@@ -218,11 +221,15 @@ def _map(function: Callable, items: Sequence, jobs: int) -> Iterator:
     """``function`` over ``items``, results in order; worker processes only when there is enough work for them."""
     if jobs <= 1 or len(items) < 2 * jobs:
         return map(function, items)
+    from concurrent.futures import ProcessPoolExecutor  # imported only when used: it costs a warm run 30 ms
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return iter(list(pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))))
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
+    import difflib
+
     from tf_step_lint.engine import parse
 
     encoding = parse(old).encoding
@@ -237,6 +244,8 @@ def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
 
     Refuses when the file changed since it was read, and when ``new`` does not parse.
     """
+    import tempfile
+
     from tf_step_lint.engine import parse
 
     parse(new)
