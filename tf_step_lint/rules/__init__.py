@@ -2,12 +2,15 @@
 from typing import Dict, List, Type
 
 from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.create_global_step_in_model_fn import CreateGlobalStepInModelFn
 from tf_step_lint.rules.custom_step_variable import CustomStepVariable
 from tf_step_lint.rules.export_savedmodel_renamed import ExportSavedmodelRenamed
 from tf_step_lint.rules.export_unsupported_argument import ExportUnsupportedArgument
+from tf_step_lint.rules.global_step_function_not_called import GlobalStepFunctionNotCalled
 from tf_step_lint.rules.saver_drops_global_step import SaverDropsGlobalStep
 from tf_step_lint.rules.step_never_increments import StepNeverIncrements
 
-ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, ExportUnsupportedArgument,
-                               ExportSavedmodelRenamed, SaverDropsGlobalStep]
+ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, CreateGlobalStepInModelFn,
+                               GlobalStepFunctionNotCalled, ExportUnsupportedArgument, ExportSavedmodelRenamed,
+                               SaverDropsGlobalStep]
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
