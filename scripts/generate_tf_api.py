@@ -151,6 +151,10 @@ def generate():
             add(obj, paths, kind="estimator", methods=methods, init=params(obj.__init__)["params"])
         elif "train_op" in getattr(obj, "_fields", ()):
             add(obj, paths, kind="estimator_spec")
+        elif "receiver_tensors" in getattr(obj, "_fields", ()):
+            add(obj, paths, kind="serving_receiver")
+        elif issubclass(obj, v1.estimator.Exporter) and obj is not v1.estimator.Exporter:
+            add(obj, paths, kind="exporter", init=params(obj.__init__)["params"])
 
     def by_v1_name(name):
         for path in (f"tensorflow.compat.v1.train.{name}", f"tensorflow.compat.v1.{name}"):

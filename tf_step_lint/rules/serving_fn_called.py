@@ -1,0 +1,71 @@
+"""TSL204: the serving input function called where an export wants the function itself."""
+from typing import Iterable, Iterator, Optional, Tuple
+
+import libcst as cst
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.rules.exports import export_calls
+
+PARAMETER = "serving_input_receiver_fn"
+
+
+class ServingFnCalled(Rule):
+    code = "TSL204"
+    name = "serving-fn-called"
+    requires = (TENSORFLOW, ("ServingInputReceiver",))
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for where, passed in _serving_arguments(analysis):
+            if not (isinstance(passed, cst.Call) and not passed.args and _returns_a_receiver(analysis, passed)):
+                continue
+            name = passed.func.value
+            message = (f"`{name}()` is called, so {where} gets a receiver where it expects the function that builds "
+                       f"one; the call runs eagerly in TF2 and raises RuntimeError: tf.placeholder() is not "
+                       f"compatible with eager execution.; pass the function itself: `{name}`")
+            yield self.finding(analysis, passed, message, Fix({passed: passed.func}))
+
+
+def _serving_arguments(analysis: Analysis) -> Iterator[Tuple[str, cst.BaseExpression]]:
+    """(what takes it, the argument) for every serving_input_receiver_fn given to an Estimator export or exporter."""
+    for call, method, estimator in export_calls(analysis):
+        spec = estimator.method(method)
+        if spec is not None and PARAMETER in spec["params"]:
+            passed = argument(call, spec["params"].index(PARAMETER), PARAMETER)
+            if passed is not None:
+                yield f"`{method}()`", passed
+    for site in analysis.index.calls:
+        symbol = analysis.names.symbol(site.node.func)
+        if symbol is not None and symbol.kind == "exporter" and PARAMETER in symbol.info["init"]:
+            passed = argument(site.node, symbol.info["init"].index(PARAMETER), PARAMETER)
+            if passed is not None:
+                yield f"`{symbol.public_name}`", passed
+
+
+def _returns_a_receiver(analysis: Analysis, call: cst.Call) -> bool:
+    """``call`` runs a function of this file that takes no argument and only ever returns a ServingInputReceiver
+    (or TensorServingInputReceiver).  A factory returning a function, or anything unsure, is not."""
+    function = _only_function(analysis, call.func)
+    if function is None or not function.returns or not _callable_without_arguments(function.node.params):
+        return False
+    for value in function.returns:
+        origins = analysis.names.origins(value)
+        if not origins or not all(analysis.names.calls(origin, "serving_receiver") for origin in origins):
+            return False
+    return True
+
+
+def _only_function(analysis: Analysis, func: cst.BaseExpression):
+    if not isinstance(func, cst.Name):
+        return None
+    origins = analysis.names.origins(func)
+    if len(origins) != 1 or not isinstance(origins[0], cst.FunctionDef):
+        return None
+    return analysis.index.function_of[origins[0]]
+
+
+def _callable_without_arguments(params: cst.Parameters) -> bool:
+    return all(p.default is not None for p in (*params.posonly_params, *params.params)) and all(
+        p.default is not None for p in params.kwonly_params)
