@@ -4,6 +4,7 @@ from typing import Iterable, Iterator, Optional, Tuple
 import libcst as cst
 
 from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.optimizers import argument
 from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.rules.base import TENSORFLOW, Rule
@@ -57,7 +58,7 @@ def _returns_a_receiver(analysis: Analysis, call: cst.Call) -> bool:
     return True
 
 
-def _only_function(analysis: Analysis, func: cst.BaseExpression):
+def _only_function(analysis: Analysis, func: cst.BaseExpression) -> Optional[FunctionInfo]:
     if not isinstance(func, cst.Name):
         return None
     origins = analysis.names.origins(func)
