@@ -150,7 +150,7 @@ def generate():
                     methods[m] = params(attr)
             add(obj, paths, kind="estimator", methods=methods, init=params(obj.__init__)["params"])
         elif "train_op" in getattr(obj, "_fields", ()):
-            add(obj, paths, kind="estimator_spec")
+            add(obj, paths, kind="estimator_spec", params=list(obj._fields))
         elif "receiver_tensors" in getattr(obj, "_fields", ()):
             add(obj, paths, kind="serving_receiver")
         elif issubclass(obj, v1.estimator.Exporter) and obj is not v1.estimator.Exporter:

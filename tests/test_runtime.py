@@ -86,6 +86,12 @@ def test_bad_example_misbehaves_as_its_doc_claims(outcomes, name, claim):
         assert result["checkpoint_w"] == result["initial_w"]
         assert result["export"]["outcome"] == "ok" and result["export"]["w"] == result["initial_w"]  # untrained
         return
+    if claim == "counts twice":
+        assert result["outcome"] == "finished", result  # train(max_steps=5) stopped by itself...
+        assert result["runs"] < STEPS  # ...after fewer updates than steps...
+        assert result["checkpoint_global_step"] == 2 * result["runs"]  # ...because each update counted twice
+        assert result["checkpoint_w"] == result["final_w"] != result["initial_w"]
+        return
     kind, message = claim.split(": ", 1)
     assert kind.startswith("raises ")
     raised = result if result["outcome"] == "raised" else result["export"]

@@ -22,7 +22,7 @@ _TOKEN_FIELDS = frozenset({
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
-def _child_fields(node_type: type) -> Tuple[str, ...]:
+def child_fields(node_type: type) -> Tuple[str, ...]:
     fields = _FIELDS.get(node_type)
     if fields is None:
         fields = _FIELDS[node_type] = tuple(
@@ -163,7 +163,7 @@ class ModuleIndex:
             self._walk_fields(node)
 
     def _walk_fields(self, node: cst.CSTNode) -> None:
-        for name in _child_fields(type(node)):
+        for name in child_fields(type(node)):
             value = getattr(node, name)
             if isinstance(value, cst.CSTNode):
                 self._walk(value)

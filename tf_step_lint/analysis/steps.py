@@ -5,10 +5,11 @@ real-code-patterns.md section 5 counts, and so does handing a step to code this 
 """
 import sys
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
 import libcst as cst
 
+from tf_step_lint.analysis.flow import Flow
 from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers, argument
@@ -16,6 +17,7 @@ from tf_step_lint.analysis.training import Training
 from tf_step_lint.api import tf_api
 
 OPTIMIZER_METHODS = ("minimize", "apply_gradients")
+ASSIGN_METHODS = ("assign", "assign_add")  # of a variable: what increments it by hand
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Steps:
         self.training = training
         self.v1_methods = tf_api().methods["v1_optimizer"]
         self._increments: Dict[FrozenSet[FunctionInfo], List[Increment]] = {}
+        self._flows: Dict[FunctionInfo, Flow] = {}
 
     # -- what a step expression is ----------------------------------------------------------------
     def may_be_step(self, expr: cst.BaseExpression) -> bool:
@@ -99,12 +102,71 @@ class Steps:
             if symbol.kind == "assign_function" and call.args and self.may_be_step(call.args[0].value):
                 return call.args[0].value
             return None  # any other TensorFlow function only reads the step
-        if isinstance(func, cst.Attribute) and func.attr.value in ("assign", "assign_add"):
+        if isinstance(func, cst.Attribute) and func.attr.value in ASSIGN_METHODS:
             return func.value if self.may_be_step(func.value) else None
         if self._is_library(func) or self.training.callable_functions(func):
             return None  # a same-file helper is analysed on its own
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
         return next((a.value for a in call.args if self.may_be_step(a.value)), None)
+
+    # -- what surely increments the Estimator's step --------------------------------------------------------
+    def increment_sets(self, train_op: cst.BaseExpression, function: FunctionInfo,
+                       seen: FrozenSet[FunctionInfo] = frozenset()) -> List[FrozenSet[cst.Call]]:
+        """For each way ``function`` can build ``train_op``, the calls that then surely increment the Estimator's
+        global step whenever it runs; helpers of this file with a single unconditional return are followed.
+        Strict where ``increments`` is generous: these sets make a rule speak."""
+        seen = seen | {function}
+        result: List[FrozenSet[cst.Call]] = []
+        for alternative in self._flow(function).alternatives(train_op):
+            combined = [frozenset(call for call in alternative if self._surely_increments(call))]
+            for call in alternative:
+                helper = self._only_return(call, seen)
+                if helper is not None:
+                    inner = self.increment_sets(*helper, seen)
+                    combined = [c | i for c in combined for i in inner] if inner else combined
+            result.extend(combined)
+        return result
+
+    def _flow(self, function: FunctionInfo) -> Flow:
+        if function not in self._flows:
+            self._flows[function] = Flow(function.node)
+        return self._flows[function]
+
+    def _only_return(self, call: cst.Call, seen: Set[FunctionInfo]):
+        """(value, helper) when ``call`` runs one function of this file that has a single, unconditional return."""
+        functions = self.training.callable_functions(call.func)
+        if len(functions) != 1 or functions[0] in seen or len(functions[0].returns) != 1:
+            return None
+        helper = functions[0]
+        value = helper.returns[0]
+        return (value, helper) if self._flow(helper).is_unconditional(value) else None
+
+    def is_global_step(self, expr: cst.BaseExpression) -> bool:
+        origins = self.names.origins(expr)
+        return bool(origins) and all(self.names.calls(origin, "step_getter") for origin in origins)
+
+    def _surely_increments(self, call: cst.Call) -> bool:
+        kind = self.optimizer_call(call)
+        if kind is not None:
+            step = self.passed_step(call, kind)
+            return kind.family == "v1" and kind.increments_step and step is not None and self.is_global_step(step)
+        symbol = self.names.symbol(call.func)
+        if symbol is not None and symbol.kind == "assign_function":
+            method = symbol.public_name.rsplit(".", 1)[-1]
+            target = argument(call, symbol.param_index("ref"), "ref")
+            value = argument(call, symbol.param_index("value"), "value")
+        elif symbol is None and isinstance(call.func, cst.Attribute) and call.func.attr.value in ASSIGN_METHODS:
+            method, target, value = call.func.attr.value, call.func.value, argument(call, 0, "value")
+        else:
+            return False
+        if target is None or value is None or not self.is_global_step(target):
+            return False
+        return method == "assign_add" or any(self._adds_to_step(origin) for origin in self.names.origins(value))
+
+    def _adds_to_step(self, value) -> bool:
+        """``global_step + 1``."""
+        return (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)
+                and (self.is_global_step(value.left) or self.is_global_step(value.right)))
 
     def other_module_function(self, call: cst.Call) -> Optional[str]:
         """`optimization.create_optimizer(...)`: the dotted name the call runs, when it is neither TensorFlow, a

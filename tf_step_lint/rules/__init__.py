@@ -9,9 +9,10 @@ from tf_step_lint.rules.export_unsupported_argument import ExportUnsupportedArgu
 from tf_step_lint.rules.global_step_function_not_called import GlobalStepFunctionNotCalled
 from tf_step_lint.rules.saver_drops_global_step import SaverDropsGlobalStep
 from tf_step_lint.rules.serving_fn_called import ServingFnCalled
+from tf_step_lint.rules.step_incremented_twice import StepIncrementedTwice
 from tf_step_lint.rules.step_never_increments import StepNeverIncrements
 
 ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, CreateGlobalStepInModelFn,
-                               GlobalStepFunctionNotCalled, ExportUnsupportedArgument, ExportSavedmodelRenamed,
-                               SaverDropsGlobalStep, ServingFnCalled]
+                               StepIncrementedTwice, GlobalStepFunctionNotCalled, ExportUnsupportedArgument,
+                               ExportSavedmodelRenamed, SaverDropsGlobalStep, ServingFnCalled]
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
