@@ -86,6 +86,12 @@ def test_bad_example_misbehaves_as_its_doc_claims(outcomes, name, claim):
         assert result["checkpoint_w"] == result["initial_w"]
         assert result["export"]["outcome"] == "ok" and result["export"]["w"] == result["initial_w"]  # untrained
         return
+    if claim == "hangs without training":
+        assert result["outcome"] == "stopped by guard", result  # train(max_steps=5) did not return by itself
+        assert set(result["steps_seen"]) == {0}
+        assert result["final_w"] == result["initial_w"]  # and the session never changed the weights
+        assert result["checkpoint"] == "model.ckpt-0"
+        return
     if claim == "counts twice":
         assert result["outcome"] == "finished", result  # train(max_steps=5) stopped by itself...
         assert result["runs"] < STEPS  # ...after fewer updates than steps...

@@ -1,5 +1,5 @@
 """Building blocks for autofixes: edits to call arguments that keep the surrounding formatting."""
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import libcst as cst
 
@@ -7,6 +7,7 @@ from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Fix
 
 Import = Tuple[str, str]  # (module, asname)
+_STATEMENT_CONTAINERS = (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.Finally)
 
 
 def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
@@ -58,3 +59,20 @@ def step_fix(analysis: Analysis, at: cst.CSTNode, build) -> Optional[Fix]:
         return None
     expr, add_import = step
     return Fix(build(expr), add_import)
+
+
+def statement_assigning(function: cst.FunctionDef, name: str, value: cst.BaseExpression
+                        ) -> Optional[cst.SimpleStatementLine]:
+    """The line ``name = value`` (nothing else on it) among ``function``'s statements, not in nested defs."""
+    stack: List[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            body = node.body
+            if (len(body) == 1 and isinstance(body[0], cst.Assign) and body[0].value is value
+                    and len(body[0].targets) == 1 and isinstance(body[0].targets[0].target, cst.Name)
+                    and body[0].targets[0].target.value == name):
+                return node
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(child for child in node.children if isinstance(child, _STATEMENT_CONTAINERS))
+    return None

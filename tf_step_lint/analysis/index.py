@@ -141,6 +141,7 @@ class ModuleIndex:
         self.class_of: Dict[cst.ClassDef, ClassInfo] = {}
         # Name node that is an assignment target -> the assigned value (single-name targets only)
         self.assigned_value: Dict[cst.Name, cst.BaseExpression] = {}
+        self.attribute_assignments: List[Tuple[cst.Attribute, cst.BaseExpression]] = []  # x.attr = value
         self.names_used: Set[str] = set()
         self.scope_of: Dict[cst.CSTNode, Scope] = {}  # every node -> the scope it is evaluated in
         self._function: Optional[FunctionInfo] = None
@@ -207,6 +208,8 @@ class ModuleIndex:
             self._bind_target(target.value, scope=scope)
         else:  # attribute or subscript: reads its base
             self._walk(target)
+            if value is not None and isinstance(target, cst.Attribute):
+                self.attribute_assignments.append((target, value))
             if (value is not None and isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
                     and target.value.value == "self" and self._class is not None):
                 self._class.attributes.setdefault(target.attr.value, []).append(value)

@@ -3,6 +3,7 @@
 A call's meaning depends on the class body, not on the class name (real-code-patterns.md section 4): a subclass
 of the v1 ``Optimizer`` that overrides ``apply_gradients`` and never touches ``global_step`` does not increment it.
 """
+import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Set
 
@@ -10,6 +11,7 @@ import libcst as cst
 
 from tf_step_lint.analysis.index import ClassInfo
 from tf_step_lint.analysis.names import UNKNOWN, Names
+from tf_step_lint.api import Symbol
 
 # Not TensorFlow, so not in the generated data: wrappers whose optimizer argument decides their kind.
 THIRD_PARTY_WRAPPERS = {
@@ -24,6 +26,7 @@ class OptimizerKind:
     increments_step: bool = False  # apply_gradients(..., global_step=gs) increments gs
     description: str = ""
     user_class: Optional[str] = None  # a subclass defined in the linted file
+    keras_class: Optional[Symbol] = None  # the Keras optimizer class, when it is one of TensorFlow's
 
 
 UNKNOWN_KIND = OptimizerKind("unknown")
@@ -78,7 +81,7 @@ class Optimizers:
                 return OptimizerKind("v1", True, name)
             return self._wrapped(call, wraps, symbol.info["init"][wraps], name, method, seen)
         if symbol is not None and symbol.kind == "keras_optimizer":
-            return OptimizerKind("keras", False, symbol.public_name)
+            return OptimizerKind("keras", False, symbol.public_name, keras_class=symbol)
         for path, (keyword, position) in THIRD_PARTY_WRAPPERS.items():
             if self.names.is_qualified(call.func, path):
                 return self._wrapped(call, position, keyword, path.rsplit(".", 1)[-1], method, seen)
@@ -94,8 +97,7 @@ class Optimizers:
         kind = self._kind(inner, method, seen)
         if kind.family == "unknown":
             return kind
-        return OptimizerKind(kind.family, kind.increments_step, f"{kind.description} wrapped in {wrapper}",
-                             kind.user_class)
+        return dataclasses.replace(kind, description=f"{kind.description} wrapped in {wrapper}")
 
     def _user_class(self, klass: ClassInfo, method: str, seen: Set) -> OptimizerKind:
         if klass in seen:

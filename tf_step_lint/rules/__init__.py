@@ -7,12 +7,14 @@ from tf_step_lint.rules.custom_step_variable import CustomStepVariable
 from tf_step_lint.rules.export_savedmodel_renamed import ExportSavedmodelRenamed
 from tf_step_lint.rules.export_unsupported_argument import ExportUnsupportedArgument
 from tf_step_lint.rules.global_step_function_not_called import GlobalStepFunctionNotCalled
+from tf_step_lint.rules.keras_optimizer_in_model_fn import KerasOptimizerInModelFn
 from tf_step_lint.rules.saver_drops_global_step import SaverDropsGlobalStep
 from tf_step_lint.rules.serving_fn_called import ServingFnCalled
 from tf_step_lint.rules.step_incremented_twice import StepIncrementedTwice
 from tf_step_lint.rules.step_never_increments import StepNeverIncrements
 
-ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, CreateGlobalStepInModelFn,
-                               StepIncrementedTwice, GlobalStepFunctionNotCalled, ExportUnsupportedArgument,
-                               ExportSavedmodelRenamed, SaverDropsGlobalStep, ServingFnCalled]
+ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, KerasOptimizerInModelFn,
+                               CreateGlobalStepInModelFn, StepIncrementedTwice, GlobalStepFunctionNotCalled,
+                               ExportUnsupportedArgument, ExportSavedmodelRenamed, SaverDropsGlobalStep,
+                               ServingFnCalled]
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -1,0 +1,140 @@
+"""TSL103: a Keras optimizer builds the train op of an Estimator model_fn, where it breaks in one of three ways."""
+from typing import Iterable, List, Optional
+
+import libcst as cst
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.optimizers import OptimizerKind, argument
+from tf_step_lint.api import Symbol, tf_api
+from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.fixes import get_or_create_step, statement_assigning, without_arg
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
+
+KERAS_METHODS = ("minimize", "apply_gradients", "get_updates")
+REMEDY = ("use tf.keras.optimizers.legacy.{name} and set `{receiver}.iterations = "
+          "tf.compat.v1.train.get_or_create_global_step()` right after creating it, as the canned Estimators do")
+
+
+class KerasOptimizerInModelFn(Rule):
+    code = "TSL103"
+    name = "keras-optimizer-in-model-fn"
+    requires = (TENSORFLOW, ESTIMATOR, ("optimizers",))
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        for site in analysis.index.calls:
+            call, func = site.node, site.node.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in KERAS_METHODS):
+                continue
+            units = analysis.training.units_containing(site.function)
+            kind = analysis.optimizers.kind(func.value, func.attr.value) if units else None
+            if kind is None or kind.family != "keras" or kind.keras_class is None:
+                continue
+            legacy = kind.keras_class.info["legacy"]
+            if func.attr.value == "get_updates" and not legacy:
+                continue  # the new optimizers have no get_updates: an AttributeError any test run shows
+            step_arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == "global_step"), None)
+            problem = _problem(analysis, call, kind, legacy, step_arg,
+                               lambda: any(analysis.steps.increments(unit) for unit in units))
+            if problem is None:
+                continue
+            class_name = kind.keras_class.public_name.rsplit(".", 1)[-1]
+            remedy = REMEDY.format(name=class_name, receiver=_spelled(func.value))
+            if func.attr.value == "minimize":
+                remedy = f"compute the gradients with tf.gradients and call apply_gradients; {remedy}"
+            fix = _fix(analysis, call, kind.keras_class, step_arg) if func.attr.value != "minimize" else None
+            where = step_arg.keyword if step_arg is not None else func.attr
+            yield self.finding(analysis, where, f"{problem}; {remedy}", fix)
+
+
+def _problem(analysis: Analysis, call: cst.Call, kind: OptimizerKind, legacy: bool, step_arg: Optional[cst.Arg],
+             step_moves) -> Optional[str]:
+    method = call.func.attr.value
+    signature = tf_api().methods["keras_legacy_optimizer" if legacy else "keras_optimizer"].get(method)
+    what = f"`{method}()` of the Keras optimizer {kind.description}"
+    if step_arg is not None and signature is not None and not signature["accepts_kwargs"]:
+        return (f"{what} has no global_step parameter: raises TypeError: {signature['qualname']}() got an "
+                "unexpected keyword argument 'global_step'")
+    if method == "minimize" and _tensor_loss_without_tape(analysis, call):
+        return (f"{what} is given a Tensor loss and no tape: raises ValueError: `tape` is required when a `Tensor` "
+                "loss is passed.")
+    if not legacy:
+        ignored = " silently ignores global_step=, and" if step_arg is not None else ""
+        return (f"{what}{ignored} is a Keras 2.11+ optimizer: in a model_fn's graph its weight updates never run, "
+                "so the model does not train at all, and the global step does not move")
+    if not _iterations_is_global_step(analysis, call.func.value) and not step_moves():
+        return (f"{what} counts its own `iterations`, not the Estimator's global step, and nothing else increments "
+                "it: Estimator.train(max_steps=...) never stops and checkpoints keep the initial weights")
+    return None
+
+
+def _tensor_loss_without_tape(analysis: Analysis, call: cst.Call) -> bool:
+    """``minimize(loss)`` where ``loss`` surely comes from a TensorFlow op (so it is a Tensor, not a callable)."""
+    if any(arg.keyword is not None and arg.keyword.value == "tape" for arg in call.args):
+        return False
+    loss = argument(call, 0, "loss")
+    origins = analysis.names.origins(loss) if loss is not None else []
+    return bool(origins) and all(isinstance(o, cst.Call) and _is_tensorflow(analysis, o.func) for o in origins)
+
+
+def _is_tensorflow(analysis: Analysis, func: cst.BaseExpression) -> bool:
+    names = analysis.names.qualified_names(func)
+    return bool(names) and all(name.split(".")[0] == "tensorflow" for name in names)
+
+
+def _iterations_is_global_step(analysis: Analysis, receiver: cst.BaseExpression) -> bool:
+    """Some ``opt.iterations = <the global step>`` for this optimizer."""
+    built = analysis.names.origins(receiver)
+    return any(attr.attr.value == "iterations" and analysis.names.origins(attr.value) == built
+               and analysis.steps.is_global_step(value) for attr, value in analysis.index.attribute_assignments)
+
+
+def _fix(analysis: Analysis, call: cst.Call, keras_class: Symbol, step_arg: Optional[cst.Arg]) -> Optional[Fix]:
+    """Where the optimizer is built by ``name = <Keras class>(...)`` in the same function: the legacy class, its
+    ``iterations`` set to the global step on the next line, and no ``global_step=`` argument."""
+    receiver = call.func.value
+    built = analysis.names.origins(receiver)
+    function = analysis.names.enclosing_function(call)
+    if not (isinstance(receiver, cst.Name) and len(built) == 1 and isinstance(built[0], cst.Call)
+            and function is not None):
+        return None
+    construction = built[0]
+    statement = statement_assigning(function.node, receiver.value, construction)
+    legacy_class = _legacy_spelling(analysis, construction.func, keras_class)
+    step = get_or_create_step(analysis, call)
+    if statement is None or legacy_class is None or step is None:
+        return None
+    step_expr, add_import = step
+    replacements = {}
+    lines: List[cst.BaseStatement] = [statement]
+    if legacy_class is not construction.func:
+        assign = statement.body[0]
+        legacy_construction = construction.with_changes(func=legacy_class)
+        lines[0] = statement.with_changes(body=[assign.with_changes(value=legacy_construction)])
+    if not _iterations_is_global_step(analysis, receiver):
+        target = cst.AssignTarget(cst.Attribute(value=cst.Name(receiver.value), attr=cst.Name("iterations")))
+        lines.append(cst.SimpleStatementLine(body=[cst.Assign(targets=[target], value=step_expr)]))
+    else:
+        add_import = None
+    if len(lines) > 1 or lines[0] is not statement:
+        replacements[statement] = cst.FlattenSentinel(lines)
+    if step_arg is not None:
+        replacements[call] = without_arg(call, step_arg)
+    return Fix(replacements, add_import) if replacements else None
+
+
+def _legacy_spelling(analysis: Analysis, func: cst.BaseExpression, keras_class: Symbol) -> Optional[cst.BaseExpression]:
+    """``tf.keras.optimizers.legacy.Adam`` for ``tf.keras.optimizers.Adam``; ``func`` itself when already legacy;
+    None when the legacy class cannot be spelled from ``func`` (a class imported by name)."""
+    if keras_class.info["legacy"]:
+        return func
+    if not isinstance(func, cst.Attribute):
+        return None
+    modules = analysis.names.qualified_names(func.value) or frozenset()
+    legacy = {tf_api().lookup(f"{m}.legacy.{func.attr.value}") for m in modules}
+    if len(legacy) != 1 or None in legacy or not next(iter(legacy)).info.get("legacy"):
+        return None
+    return func.with_changes(value=cst.Attribute(value=func.value, attr=cst.Name("legacy")))
+
+
+def _spelled(expr: cst.BaseExpression) -> str:
+    return expr.value if isinstance(expr, cst.Name) else "optimizer"
