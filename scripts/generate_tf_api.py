@@ -1,7 +1,8 @@
 """Generate tf_step_lint/data/tf_api.json from the installed TensorFlow.
 
 The rules must never carry hand-typed API knowledge: which classes are v1 optimizers, where
-``global_step`` sits in ``minimize``, what ``export_saved_model`` accepts.  This script reads all of
+``global_step`` sits in ``minimize``, what ``export_saved_model`` accepts, which names exist only under
+``tf.compat.v1``.  This script reads all of
 that from a real TensorFlow install, so the data changes only when TensorFlow does.
 
 Usage:
@@ -201,7 +202,33 @@ def generate():
                            "keras": keras.__version__},
         "methods": methods,
         "symbols": dict(sorted(symbols.items())),
+        "v1_only": v1_only_names(tf),
     }
+
+
+def v1_only_names(tf):
+    """``tensorflow.X`` paths that name something only under ``tf.compat.v1``: tf.train.AdamOptimizer, tf.Session,
+    tf.layers (a whole module).  Read one level into each v1 module."""
+    def exists_in_tf2(path):
+        obj = tf
+        for part in path.split("."):
+            try:
+                obj = getattr(obj, part)
+            except Exception:  # AttributeError, and whatever lazy loaders raise
+                return False
+        return True
+
+    found = []
+    v1 = tf.compat.v1
+    for name in sorted(n for n in dir(v1) if not n.startswith("_") and n != "compat"):
+        if not exists_in_tf2(name):
+            found.append(name)
+            continue
+        member = getattr(v1, name, None)
+        if isinstance(member, types.ModuleType):
+            found.extend(f"{name}.{sub}" for sub in sorted(dir(member))
+                         if not sub.startswith("_") and not exists_in_tf2(f"{name}.{sub}"))
+    return [f"tensorflow.{path}" for path in found]
 
 
 def gone_since(base):

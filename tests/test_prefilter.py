@@ -5,6 +5,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.markers import python_blocks, strip
+from tf_step_lint.codes import ALL
 from tf_step_lint.docs import rule_docs
 from tf_step_lint.engine import SourceError, _lint, lint_source, parse, rules_that_may_fire
 from tf_step_lint.rules import ALL_RULES
@@ -32,7 +33,8 @@ def _variants(source):
 
 def _full_analysis(source):
     try:
-        return _lint(parse(source), ALL_RULES)[1]
+        applicable = [rule for rule in ALL_RULES if ALL.target >= rule.since]  # the target is the prefilter's too
+        return _lint(parse(source), applicable, frozenset(), ALL.target)[1]
     except SourceError as error:
         return [error.finding]
 
@@ -56,4 +58,4 @@ def test_prefilter_skips_plain_python_and_still_reports_syntax_errors():
     error, = lint_source("print 'python 2'\n")
     assert (error.code, error.line) == ("TSL000", 1) and "Missing parentheses" in error.message
     assert [r.code for r in rules_that_may_fire(Path(ROOT / "examples" / "custom_step_and_export.py").read_bytes())] \
-        == ["TSL101", "TSL102", "TSL105", "TSL201", "TSL202", "TSL204"]
+        == ["TSL101", "TSL102", "TSL105", "TSL201", "TSL202", "TSL204", "TSL302"]

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 # TF 1.x spellings that TF 2.15 no longer has, and where the same symbol lives now.  Tried in order.
 _RELOCATED = (
@@ -47,6 +47,9 @@ class TfApi:
     def __init__(self, data: Mapping):
         self.generated_from = data["generated_from"]
         self.methods: Mapping[str, Mapping] = data["methods"]
+        # tensorflow.X paths that exist only as tensorflow.compat.v1.X (tf.train.AdamOptimizer, tf.layers)
+        self.v1_only: FrozenSet[str] = frozenset(data["v1_only"])
+        self.v1_only_last_names: FrozenSet[str] = frozenset(path.rsplit(".", 1)[-1] for path in self.v1_only)
         self._by_path: Dict[str, Symbol] = {}
         for key, info in data["symbols"].items():
             symbol = Symbol(key, info["kind"], info)

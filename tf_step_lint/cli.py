@@ -13,6 +13,7 @@ from tf_step_lint.cache import DIRECTORY as CACHE_DIRECTORY, ResultCache, Stamp,
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.finding import Finding
 from tf_step_lint.project import external_roots
+from tf_step_lint.target import Version, detect, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
@@ -37,8 +38,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         unknown = [c for c in select + ignore if not any(k.startswith(c) for k in known)]
         if unknown:
             parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(known[1:])})")
-    selection = Selection(tuple(select) or ("TSL",), tuple(ignore))
-    files, errors = collect_files(args.paths or ["."])
+    paths = args.paths or ["."]
+    try:
+        target = args.target_version or detect(paths[0])[0]
+    except ValueError as error:
+        parser.error(str(error))
+    selection = Selection(tuple(select) or ("TSL",), tuple(ignore), target)
+    files, errors = collect_files(paths)
     results: List[Tuple[str, Finding]] = list(errors)
     changed = False
     cache = None if args.no_cache else ResultCache(Path(CACHE_DIRECTORY), repr(selection))
@@ -71,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
                         help="comma-separated code prefixes not to report")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--target-version", type=_version, metavar="X.Y",
+                        help="the TensorFlow version the code runs on (default: from pyproject.toml's "
+                             "[tool.tf-step-lint] target-version or the project's TensorFlow pin, else 2.15)")
     parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
                         help="files linted in parallel (default: the number of CPUs)")
     parser.add_argument("--no-cache", action="store_true",
@@ -84,6 +93,13 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
+
+
+def _version(value: str) -> Version:
+    try:
+        return parse_version(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _codes(values: List[str]) -> Iterator[str]:

@@ -13,6 +13,7 @@ from tf_step_lint.finding import Finding, Fix
 from tf_step_lint.parsing import collector_paused, parse_module
 from tf_step_lint.rules import ALL_RULES
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
+from tf_step_lint.target import Version
 
 MAX_FIX_PASSES = 5
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -87,7 +88,7 @@ def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenS
         module = parse(source)
     except SourceError as error:
         return [error.finding], []
-    analysis, findings = _lint(module, rules, roots)
+    analysis, findings = _lint(module, rules, roots, selection.target)
     return findings, (analysis.cross_module_calls() if collect_calls else [])
 
 
@@ -95,7 +96,7 @@ def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL, r
                         ) -> List[Type[Rule]]:
     """The prefilter: the selected rules whose required strings all occur in ``source``.  With ``roots``, the
     Estimator is in another file, so the Estimator strings are not required here."""
-    return [rule for rule in ALL_RULES if rule.code in selection
+    return [rule for rule in ALL_RULES if rule.code in selection and selection.target >= rule.since
             and _contains_all(source, [group for group in rule.requires if not (roots and group is ESTIMATOR)])]
 
 
@@ -105,10 +106,10 @@ def _contains_all(source: Union[str, bytes], groups: Sequence[Tuple[str, ...]]) 
     return all(any(token in text for token in group) for group in groups)
 
 
-def _lint(module: cst.Module, rules: Sequence[Type[Rule]], roots: FrozenSet[str] = frozenset()
+def _lint(module: cst.Module, rules: Sequence[Type[Rule]], roots: FrozenSet[str], target: Version
           ) -> Tuple[Analysis, List[Finding]]:
     findings: List[Finding] = []
-    analysis = Analysis(module, roots)
+    analysis = Analysis(module, roots, target)
     for rule in rules:
         try:
             findings.extend(rule().check(analysis))
@@ -158,7 +159,7 @@ def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str]) -> F
     except SourceError as error:
         return FixResult(source, 0, [error.finding])
     fixed = 0
-    analysis, findings = _lint(module, rules, roots)
+    analysis, findings = _lint(module, rules, roots, selection.target)
     if module.bytes != source:  # e.g. lone CR newlines: rewriting would change bytes outside the fixes
         refusal = Finding(ERROR_CODE, "not fixed: rewriting this file would not keep its bytes (newlines?)", 1, 1)
         return FixResult(source, 0, [refusal, *findings])
@@ -172,7 +173,8 @@ def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str]) -> F
         except SourceError:  # never write what does not parse
             break
         fixed += applied
-        analysis, findings = _lint(module, rules_that_may_fire(module.bytes, selection, roots), roots)
+        analysis, findings = _lint(module, rules_that_may_fire(module.bytes, selection, roots), roots,
+                                   selection.target)
     return FixResult(module.bytes, fixed, findings)
 
 

@@ -11,6 +11,7 @@ from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import Steps
 from tf_step_lint.analysis.training import Training
+from tf_step_lint.target import DEFAULT, Version
 
 V1 = "tensorflow.compat.v1"
 # A name bound to one of these modules, and what to append to it to reach tensorflow.compat.v1; best first.
@@ -18,9 +19,11 @@ _V1_SPELLINGS = ((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", "
 
 
 class Analysis:
-    def __init__(self, module: cst.Module, external_roots: FrozenSet[str] = frozenset()):
-        """``external_roots``: top-level functions that model_fns of other modules of the project call."""
+    def __init__(self, module: cst.Module, external_roots: FrozenSet[str] = frozenset(), target: Version = DEFAULT):
+        """``external_roots``: top-level functions that model_fns of other modules of the project call;
+        ``target``: the TensorFlow version the code is meant to run on."""
         self.external_roots = external_roots
+        self.target = target
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
         self.index = ModuleIndex(self.module)

@@ -7,7 +7,7 @@ which bindings a name may refer to, and which names read each binding.
 import builtins
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -142,6 +142,8 @@ class ModuleIndex:
         # Name node that is an assignment target -> the assigned value (single-name targets only)
         self.assigned_value: Dict[cst.Name, cst.BaseExpression] = {}
         self.attribute_assignments: List[Tuple[cst.Attribute, cst.BaseExpression]] = []  # x.attr = value
+        self.attributes: List[cst.Attribute] = []  # every attribute read, in source order
+        self.imports: List[Union[cst.Import, cst.ImportFrom]] = []
         self.names_used: Set[str] = set()
         self.scope_of: Dict[cst.CSTNode, Scope] = {}  # every node -> the scope it is evaluated in
         self._function: Optional[FunctionInfo] = None
@@ -221,6 +223,7 @@ class ModuleIndex:
 
     def _attribute(self, node: cst.Attribute) -> None:
         self.names_used.add(node.attr.value)
+        self.attributes.append(node)
         self._walk(node.value)
 
     def _arg(self, node: cst.Arg) -> None:
@@ -283,6 +286,7 @@ class ModuleIndex:
         self._scope.declared_nonlocal.update(item.name.value for item in node.names)
 
     def _import(self, node: cst.Import) -> None:
+        self.imports.append(node)
         for alias in node.names:
             dotted = _dotted_parts(alias.name)
             self.names_used.update(dotted)
@@ -290,6 +294,7 @@ class ModuleIndex:
             self._bind(bound, node, "import")
 
     def _import_from(self, node: cst.ImportFrom) -> None:
+        self.imports.append(node)
         if node.module is not None:
             self.names_used.update(_dotted_parts(node.module))
         if isinstance(node.names, cst.ImportStar):

@@ -12,9 +12,10 @@ from tf_step_lint.rules.saver_drops_global_step import SaverDropsGlobalStep
 from tf_step_lint.rules.serving_fn_called import ServingFnCalled
 from tf_step_lint.rules.step_incremented_twice import StepIncrementedTwice
 from tf_step_lint.rules.step_never_increments import StepNeverIncrements
+from tf_step_lint.rules.tf1_name_in_tf2_namespace import Tf1NameInTf2Namespace
 
 ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, KerasOptimizerInModelFn,
                                CreateGlobalStepInModelFn, StepIncrementedTwice, GlobalStepFunctionNotCalled,
                                ExportUnsupportedArgument, ExportSavedmodelRenamed, SaverDropsGlobalStep,
-                               ServingFnCalled]
+                               ServingFnCalled, Tf1NameInTf2Namespace]
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

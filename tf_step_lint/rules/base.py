@@ -5,6 +5,7 @@ import libcst as cst
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.target import Version
 
 
 # Every rule resolves names through a TensorFlow import; the step rules also need an Estimator class or spec.
@@ -17,6 +18,8 @@ class Rule:
     name: ClassVar[str]
     # The prefilter: a file can hold a finding only if, for every group, one of its strings is in the text.
     requires: ClassVar[Tuple[Tuple[str, ...], ...]]
+    # The TensorFlow versions the rule is about: it runs only when the target version is at least this.
+    since: ClassVar[Version] = (0, 0)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         raise NotImplementedError

@@ -1,0 +1,60 @@
+"""TSL302: a name that exists only under ``tf.compat.v1``, reached through the TF2 namespace."""
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.api import tf_api
+from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.target import spelled
+
+
+class Tf1NameInTf2Namespace(Rule):
+    code = "TSL302"
+    name = "tf1-name-in-tf2-namespace"
+    # tf.train.Saver spells "train.Saver"; tf.placeholder spells ".placeholder"
+    requires = (TENSORFLOW, tuple(sorted(path[len("tensorflow"):].lstrip(".") if path.count(".") > 1
+                                         else path[len("tensorflow"):] for path in tf_api().v1_only)))
+    since = (2, 0)
+
+    def check(self, analysis: Analysis) -> Iterable[Finding]:
+        api = tf_api()
+        for attribute in analysis.index.attributes:
+            if attribute.attr.value not in api.v1_only_last_names:
+                continue
+            path = _tf2_path(analysis, attribute)
+            if path is None or path not in api.v1_only or _tf2_path(analysis, attribute.value) in api.v1_only:
+                continue  # not a v1-only name, or the module before it is already reported
+            message = (f"`tf.{path[len('tensorflow.'):]}` exists only in the TF1 API: on TensorFlow "
+                       f"{spelled(analysis.target)} it raises AttributeError: {_missing(path)}; use "
+                       f"`tf.compat.v1.{path[len('tensorflow.'):]}`")
+            yield self.finding(analysis, attribute, message, _fix(analysis, attribute))
+
+
+def _missing(path: str) -> str:
+    """TensorFlow's own words for the missing name: the TF2 API modules live in tensorflow._api.v2."""
+    module, name = path.rsplit(".", 1)
+    module = module if module == "tensorflow" else "tensorflow._api.v2." + module[len("tensorflow."):]
+    return f"module '{module}' has no attribute '{name}'"
+
+
+def _tf2_path(analysis: Analysis, expr: cst.BaseExpression) -> Optional[str]:
+    """``tensorflow.X.Y`` when ``expr`` surely names X.Y of the TF2 top-level module."""
+    names = analysis.names.qualified_names(expr)
+    if not names or len(names) != 1:
+        return None
+    path = next(iter(names))
+    return path if path.startswith("tensorflow.") and not path.startswith("tensorflow.compat.") else None
+
+
+def _fix(analysis: Analysis, attribute: cst.Attribute) -> Optional[Fix]:
+    """``tf.train.AdamOptimizer`` → ``tf.compat.v1.train.AdamOptimizer``: ``.compat.v1`` right after the name bound
+    to ``tensorflow``.  Not offered when the chain starts elsewhere (``from tensorflow import train``)."""
+    innermost = attribute
+    while isinstance(innermost.value, cst.Attribute):
+        innermost = innermost.value
+    if not isinstance(innermost.value, cst.Name) or analysis.names.qualified_names(innermost.value) != {"tensorflow"}:
+        return None
+    compat_v1 = cst.Attribute(value=cst.Attribute(value=innermost.value, attr=cst.Name("compat")), attr=cst.Name("v1"))
+    return Fix({innermost: innermost.with_changes(value=compat_v1)})

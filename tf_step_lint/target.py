@@ -1,0 +1,117 @@
+"""The TensorFlow version the linted code targets.
+
+``--target-version``, else ``target-version`` under ``[tool.tf-step-lint]`` in the nearest ``pyproject.toml``, else the
+project's own TensorFlow pin (``pyproject.toml`` dependencies, ``requirements*.txt``, ``setup.py``), else 2.15.  A pin
+sets the target only when it bounds the version from above (``==2.15.1``, ``~=1.15``, ``<2.16``, ``<=2.12``):
+``tensorflow>=2.4`` says what the code needs, not what it runs on, so it is not a target.
+"""
+import functools
+import re
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Tuple
+
+Version = Tuple[int, int]
+DEFAULT: Version = (2, 15)  # the last TensorFlow with tf.estimator
+_PIN = re.compile(r"""^\s*['"]?tensorflow(?:-cpu|-gpu|-intel|-macos)?\s*(?:\[[^\]]*\])?\s*(?P<spec>[<>=~!][^;#'"]*)""",
+                  re.IGNORECASE)
+_CLAUSE = re.compile(r"(==|~=|<=|<|>=|>|!=)\s*(\d+)(?:\.(\d+|\*))?")
+_SETUP_PIN = re.compile(r"""['"](tensorflow(?:-cpu|-gpu|-intel|-macos)?\s*(?:\[[^\]]*\])?\s*[<>=~][^'"]*)['"]""",
+                        re.IGNORECASE)
+
+
+def parse_version(text: str) -> Version:
+    """``"2.15"``, ``"2.16.1"`` or ``"1.15"`` as (major, minor); ValueError for anything else."""
+    match = re.fullmatch(r"\s*(\d+)\.(\d+)(?:\.\d+)?\s*", text)
+    if match is None:
+        raise ValueError(f"not a TensorFlow version (major.minor, e.g. 2.15): {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def spelled(version: Version) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def detect(path: str) -> Tuple[Version, str]:
+    """The target for code at ``path``, and where it was found; a bad configured value raises ValueError."""
+    start = Path(path).resolve()
+    return _detect_from(start if start.is_dir() else start.parent)
+
+
+@functools.lru_cache(maxsize=None)
+def _detect_from(directory: Path) -> Tuple[Version, str]:
+    for folder in (directory, *directory.parents):
+        found = _in_folder(folder)
+        if found is not None:
+            return found
+        if (folder / ".git").exists():
+            break  # the repository's root: what lies above is not this project
+    return DEFAULT, "default"
+
+
+def _in_folder(folder: Path) -> Optional[Tuple[Version, str]]:
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        data = _toml(pyproject)
+        configured = data.get("tool", {}).get("tf-step-lint", {}).get("target-version")
+        if configured is not None:
+            return parse_version(str(configured)), f"{pyproject}: [tool.tf-step-lint] target-version"
+        project = data.get("project", {})
+        requirements = [*project.get("dependencies", []),
+                        *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
+        pinned = _pinned(r for r in requirements if isinstance(r, str))
+        if pinned is not None:
+            return pinned, f"{pyproject}: its TensorFlow pin"
+    for requirements in sorted(folder.glob("requirements*.txt")):
+        pinned = _pinned(_lines(requirements))
+        if pinned is not None:
+            return pinned, f"{requirements}: its TensorFlow pin"
+    setup = folder / "setup.py"
+    if setup.is_file():
+        pinned = _pinned(m.group(1) for m in _SETUP_PIN.finditer("\n".join(_lines(setup))))
+        if pinned is not None:
+            return pinned, f"{setup}: its TensorFlow pin"
+    return None
+
+
+def _pinned(requirements: Iterable[str]) -> Optional[Version]:
+    """The highest version the first TensorFlow requirement bounded from above allows."""
+    for requirement in requirements:
+        match = _PIN.match(requirement)
+        if match is None:
+            continue
+        highest = None
+        for operator, major, minor in _CLAUSE.findall(match.group("spec")):
+            bound = _highest_allowed(operator, int(major), int(minor) if minor not in ("", "*") else None)
+            if bound is not None:
+                highest = bound if highest is None else min(highest, bound)
+        if highest is not None:
+            return highest
+    return None
+
+
+def _highest_allowed(operator: str, major: int, minor: Optional[int]) -> Optional[Version]:
+    if operator in ("==", "~=", "<=") and minor is not None:
+        return major, minor
+    if operator == "<":
+        if minor:
+            return major, minor - 1
+        return (1, 15) if major == 2 else None  # <2.0: the last TF 1.x; other majors say nothing exact
+    return None
+
+
+def _lines(path: Path) -> Sequence[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _toml(path: Path) -> dict:
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
