@@ -2,6 +2,7 @@
 import re
 from typing import List, Optional, Set, Tuple
 
+from tf_step_lint.codes import ALL, Selection
 from tf_step_lint.engine import fix_source, lint_source
 
 MARKER = re.compile(r"\s*#\s*(TSL\d{3}(?:\s*,\s*TSL\d{3})*)\s*$")
@@ -21,12 +22,12 @@ def strip(source: str) -> str:
                    for line in source.splitlines(keepends=True))
 
 
-def reported(source: str) -> Set[Tuple[int, str]]:
-    return {(f.line, f.code) for f in lint_source(source)}
+def reported(source: str, selection: Selection = ALL) -> Set[Tuple[int, str]]:
+    return {(f.line, f.code) for f in lint_source(source, selection)}
 
 
-def fixed(source: str) -> str:
-    return fix_source(source.encode()).source.decode()
+def fixed(source: str, selection: Selection = ALL) -> str:
+    return fix_source(source.encode(), selection).source.decode()
 
 
 def python_blocks(markdown: str, heading: str) -> List[str]:
@@ -34,10 +35,12 @@ def python_blocks(markdown: str, heading: str) -> List[str]:
     return [block for block, _ in claimed_blocks(markdown, heading)]
 
 
-def claimed_blocks(markdown: str, heading: str) -> List[Tuple[str, Optional[str]]]:
-    """(block, claim) pairs; the claim is what `<!-- tf-2.15: ... -->` right after the block says TF does."""
+def claimed_blocks(markdown: str, heading: str) -> List[Tuple[str, Optional[Tuple[str, str]]]]:
+    """(block, claim) pairs; the claim is (TF version, what TF does) from `<!-- tf-2.15: ... -->` right after the
+    block."""
     section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
     if section is None:
         return []
-    return [(m.group(1), m.group(2)) for m in
-            re.finditer(r"^```python\n(.*?)^```\n(?:<!-- tf-2\.15: (.*?) -->\n)?", section.group(1), re.S | re.M)]
+    return [(m.group(1), (m.group(2), m.group(3)) if m.group(2) else None) for m in
+            re.finditer(r"^```python\n(.*?)^```\n(?:<!-- tf-(\d+\.\d+): (.*?) -->\n)?", section.group(1),
+                        re.S | re.M)]

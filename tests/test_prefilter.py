@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.markers import python_blocks, strip
-from tf_step_lint.codes import ALL
+from tf_step_lint.codes import ALL, Selection
 from tf_step_lint.docs import rule_docs
 from tf_step_lint.engine import SourceError, _lint, lint_source, parse, rules_that_may_fire
 from tf_step_lint.rules import ALL_RULES
@@ -31,10 +31,14 @@ def _variants(source):
             yield f"without {group[0]}", mangled
 
 
-def _full_analysis(source):
+# The default target, and one where the rules about TensorFlow 2.16 (TSL301) run too.
+TARGETS = (ALL, Selection(target=(2, 16)))
+
+
+def _full_analysis(source, selection):
     try:
-        applicable = [rule for rule in ALL_RULES if ALL.target >= rule.since]  # the target is the prefilter's too
-        return _lint(parse(source), applicable, frozenset(), ALL.target)[1]
+        applicable = [rule for rule in ALL_RULES if selection.target >= rule.since]  # the target filters, not text
+        return _lint(parse(source), applicable, frozenset(), selection.target)[1]
     except SourceError as error:
         return [error.finding]
 
@@ -44,13 +48,15 @@ SOURCES = _sources()
 
 @pytest.mark.parametrize("name,source", SOURCES, ids=[n for n, _ in SOURCES])
 def test_prefilter_changes_no_finding(name, source):
-    for variant, text in _variants(source):
-        assert lint_source(text) == _full_analysis(text), variant
+    for selection in TARGETS:
+        for variant, text in _variants(source):
+            assert lint_source(text, selection) == _full_analysis(text, selection), (variant, selection.target)
 
 
 def test_the_sources_cover_every_rule():
     assert len(SOURCES) > 40
-    assert {f.code for _, s in SOURCES for f in _full_analysis(s)} >= {rule.code for rule in ALL_RULES}
+    found = {f.code for _, s in SOURCES for selection in TARGETS for f in _full_analysis(s, selection)}
+    assert found >= {rule.code for rule in ALL_RULES}
 
 
 def test_prefilter_skips_plain_python_and_still_reports_syntax_errors():

@@ -2,10 +2,19 @@
 import pytest
 
 from tests.markers import expected, fixed, python_blocks, reported, strip
+from tf_step_lint.codes import ALL, Selection
 from tf_step_lint.docs import rule_codes, rule_docs
 from tf_step_lint.rules import ALL_RULES
 
 DOCS = rule_docs()
+
+
+def _selection(code):
+    """A doc's examples are linted for a TensorFlow the rule is about (TSL301: 2.16)."""
+    rule = next(r for r in ALL_RULES if r.code == code)
+    return Selection(target=max(ALL.target, rule.since))
+
+
 SECTIONS = ("What it flags", "Why", "Bad", "Good", "Fix safety")
 
 
@@ -40,20 +49,20 @@ def _examples(heading):
 def test_bad_example_is_flagged_at_marked_lines_and_fixes_to_fixed_example(code, index, block):
     marks = expected(block)
     assert marks and {c for _, c in marks} == {code}
-    source = strip(block)
-    assert reported(source) == marks
-    assert fixed(source) == python_blocks(DOCS[code], "Fixed")[index]
-    assert reported(fixed(source)) == set()
+    source, selection = strip(block), _selection(code)
+    assert reported(source, selection) == marks
+    assert fixed(source, selection) == python_blocks(DOCS[code], "Fixed")[index]
+    assert reported(fixed(source, selection), selection) == set()
 
 
 @pytest.mark.parametrize("code,index,block", _examples("Flagged without autofix"))
 def test_unfixable_example_is_flagged_and_left_alone(code, index, block):
-    source = strip(block)
-    assert reported(source) == expected(block) != set()
-    assert fixed(source) == source
+    source, selection = strip(block), _selection(code)
+    assert reported(source, selection) == expected(block) != set()
+    assert fixed(source, selection) == source
 
 
 @pytest.mark.parametrize("code,index,block", _examples("Good"))
 def test_good_example_is_clean(code, index, block):
     assert expected(block) == set()
-    assert reported(block) == set()
+    assert reported(block, _selection(code)) == set()

@@ -25,6 +25,9 @@ def _cases():
     for code, doc in sorted(rule_docs().items()):
         for heading, kind in (("Bad", "bad"), ("Flagged without autofix", "bad"), ("Good", "good")):
             for i, (block, claim) in enumerate(claimed_blocks(doc, heading)):
+                if claim is not None and claim[0] != "2.15":
+                    continue  # a claim about a later TensorFlow: tests/test_runtime_next.py
+                claim = claim and claim[1]
                 name = f"{code}-{heading.split()[0].lower()}-{i}"
                 source = strip(block)
                 cases.append((name, kind, source, claim))

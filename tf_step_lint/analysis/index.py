@@ -143,6 +143,9 @@ class ModuleIndex:
         self.assigned_value: Dict[cst.Name, cst.BaseExpression] = {}
         self.attribute_assignments: List[Tuple[cst.Attribute, cst.BaseExpression]] = []  # x.attr = value
         self.attributes: List[cst.Attribute] = []  # every attribute read, in source order
+        # those read where the code checks the TensorFlow version: `try: ... except AttributeError`, `if tf2: ...`
+        self.version_guarded: Set[cst.Attribute] = set()
+        self._guarded = 0
         self.imports: List[Union[cst.Import, cst.ImportFrom]] = []
         self.names_used: Set[str] = set()
         self.scope_of: Dict[cst.CSTNode, Scope] = {}  # every node -> the scope it is evaluated in
@@ -224,6 +227,8 @@ class ModuleIndex:
     def _attribute(self, node: cst.Attribute) -> None:
         self.names_used.add(node.attr.value)
         self.attributes.append(node)
+        if self._guarded:
+            self.version_guarded.add(node)
         self._walk(node.value)
 
     def _arg(self, node: cst.Arg) -> None:
@@ -236,6 +241,26 @@ class ModuleIndex:
             self._function.calls.append(node)
         self.calls.append(CallSite(node, self._function, self._class))
         self._walk_fields(node)
+
+    def _try(self, node) -> None:
+        """A body whose AttributeError (or ImportError) is caught is probing for an API, as version fallbacks do."""
+        probing = any(_catches_missing_api(handler.type) for handler in node.handlers)
+        self._guarded += probing
+        try:
+            self._walk(node.body)
+        finally:
+            self._guarded -= probing
+        self._walk_all(node.handlers, node.orelse, node.finalbody)
+
+    def _if(self, node: cst.If) -> None:
+        """Both branches of an `if` that asks for the TensorFlow version or for an attribute's existence."""
+        self._walk(node.test)
+        probing = _asks_for_version(node.test)
+        self._guarded += probing
+        try:
+            self._walk_all(node.body, node.orelse)
+        finally:
+            self._guarded -= probing
 
     def _return(self, node: cst.Return) -> None:
         if self._function is not None and node.value is not None:
@@ -391,6 +416,30 @@ class ModuleIndex:
         self._in_scope(Scope("comprehension", node, self._scope), body)
 
 
+_MISSING_API_ERRORS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_VERSION_WORDS = ("version", "tf2", "tf1", "hasattr")
+
+
+def _catches_missing_api(caught: Optional[cst.BaseExpression]) -> bool:
+    if caught is None:  # a bare except
+        return True
+    if isinstance(caught, cst.Tuple):
+        return any(_catches_missing_api(element.value) for element in caught.elements)
+    name = caught.attr.value if isinstance(caught, cst.Attribute) else getattr(caught, "value", None)
+    return name in _MISSING_API_ERRORS
+
+
+def _asks_for_version(test: cst.BaseExpression) -> bool:
+    """`tf.__version__ < "2"`, `_IS_TF2`, `hasattr(tf, "contrib")`, `LooseVersion(tf.VERSION) ...`."""
+    stack: List[cst.CSTNode] = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and any(word in node.value.lower() for word in _VERSION_WORDS):
+            return True
+        stack.extend(node.children)
+    return False
+
+
 def _all_params(params: cst.Parameters) -> List[cst.Param]:
     star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
     kwargs = [params.star_kwarg] if params.star_kwarg is not None else []
@@ -409,6 +458,9 @@ _HANDLERS: Dict[type, Callable[[ModuleIndex, cst.CSTNode], None]] = {
     cst.Arg: ModuleIndex._arg,
     cst.Call: ModuleIndex._call,
     cst.Return: ModuleIndex._return,
+    cst.Try: ModuleIndex._try,
+    cst.TryStar: ModuleIndex._try,
+    cst.If: ModuleIndex._if,
     cst.Assign: ModuleIndex._assign,
     cst.AnnAssign: ModuleIndex._ann_assign,
     cst.AugAssign: ModuleIndex._aug_assign,

@@ -4,6 +4,7 @@ from typing import Dict, List, Type
 from tf_step_lint.rules.base import Rule
 from tf_step_lint.rules.create_global_step_in_model_fn import CreateGlobalStepInModelFn
 from tf_step_lint.rules.custom_step_variable import CustomStepVariable
+from tf_step_lint.rules.estimator_removed import EstimatorRemoved
 from tf_step_lint.rules.export_savedmodel_renamed import ExportSavedmodelRenamed
 from tf_step_lint.rules.export_unsupported_argument import ExportUnsupportedArgument
 from tf_step_lint.rules.global_step_function_not_called import GlobalStepFunctionNotCalled
@@ -17,5 +18,5 @@ from tf_step_lint.rules.tf1_name_in_tf2_namespace import Tf1NameInTf2Namespace
 ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, KerasOptimizerInModelFn,
                                CreateGlobalStepInModelFn, StepIncrementedTwice, GlobalStepFunctionNotCalled,
                                ExportUnsupportedArgument, ExportSavedmodelRenamed, SaverDropsGlobalStep,
-                               ServingFnCalled, Tf1NameInTf2Namespace]
+                               ServingFnCalled, EstimatorRemoved, Tf1NameInTf2Namespace]
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

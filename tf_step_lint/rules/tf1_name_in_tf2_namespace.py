@@ -19,9 +19,11 @@ class Tf1NameInTf2Namespace(Rule):
     since = (2, 0)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
+        if "contrib" in analysis.index.names_used:
+            return  # tf.contrib has no TF2 form at all: this file is TF 1.x code, to migrate as a whole
         api = tf_api()
         for attribute in analysis.index.attributes:
-            if attribute.attr.value not in api.v1_only_last_names:
+            if attribute.attr.value not in api.v1_only_last_names or attribute in analysis.index.version_guarded:
                 continue
             path = _tf2_path(analysis, attribute)
             if path is None or path not in api.v1_only or _tf2_path(analysis, attribute.value) in api.v1_only:

@@ -1,0 +1,106 @@
+"""The target TensorFlow version: flag, pyproject config, the project's own pin, else 2.15; and what it changes."""
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import run_cli
+from tf_step_lint.target import DEFAULT, _detect_from, detect, parse_version
+
+USES_ESTIMATOR = "import tensorflow as tf\n\nESTIMATOR = tf.estimator.Estimator\n"
+TF1_NAME = "import tensorflow as tf\n\nSAVER = tf.train.Saver\n"
+
+
+@pytest.fixture(autouse=True)
+def fresh_detection():
+    _detect_from.cache_clear()
+
+
+@pytest.mark.parametrize("text,version", [("2.15", (2, 15)), ("2.16.1", (2, 16)), (" 1.15 ", (1, 15))])
+def test_versions_parse(text, version):
+    assert parse_version(text) == version
+
+
+@pytest.mark.parametrize("text", ["2", "2.x", "latest", ""])
+def test_bad_versions_are_refused(text):
+    with pytest.raises(ValueError, match="not a TensorFlow version"):
+        parse_version(text)
+
+
+@pytest.mark.parametrize("requirement,version", [
+    ("tensorflow==2.16.1", (2, 16)),
+    ("tensorflow-cpu>=2.4,<2.16", (2, 15)),
+    ("tensorflow-gpu~=1.15.0", (1, 15)),
+    ("tensorflow<2", (1, 15)),
+    ("tensorflow[and-cuda]==2.17.* ; python_version >= '3.9'", (2, 17)),
+    ("tensorflow<=2.12.1", (2, 12)),
+    ("tensorflow>=2.4", DEFAULT),  # a lower bound says what the code needs, not what it runs on
+    ("tensorflow-datasets==4.9", DEFAULT),
+])
+def test_a_requirements_pin_sets_the_target(tmp_path, requirement, version):
+    (tmp_path / "requirements.txt").write_text(f"numpy>=1.20\n{requirement}\n")
+    assert detect(str(tmp_path))[0] == version
+
+
+def test_the_pyproject_setting_wins_and_is_found_from_a_subfolder(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["tensorflow==2.12"]\n\n'
+                                             '[tool.tf-step-lint]\ntarget-version = "2.16"\n')
+    (tmp_path / "requirements.txt").write_text("tensorflow==1.15\n")
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "train.py").write_text(USES_ESTIMATOR)
+    version, source = detect(str(tmp_path / "src" / "pkg" / "train.py"))
+    assert version == (2, 16) and source.endswith("pyproject.toml: [tool.tf-step-lint] target-version")
+
+
+def test_pins_in_pyproject_dependencies_and_setup_py(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "pyproject.toml").write_text('[project]\nname = "a"\ndependencies = ["tensorflow<2.16"]\n')
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "setup.py").write_text("setup(install_requires=['numpy', 'tensorflow-cpu==1.15.5'])\n")
+    assert detect(str(tmp_path / "a"))[0] == (2, 15)
+    assert detect(str(tmp_path / "b"))[0] == (1, 15)
+
+
+def test_the_search_stops_at_the_repository_root(tmp_path):
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.16\n")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    assert detect(str(tmp_path / "repo")) == (DEFAULT, "default")
+
+
+def test_the_cli_follows_the_pin_and_the_flag_overrides_it(tmp_path):
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.16.1\n")
+    (tmp_path / "train.py").write_text(USES_ESTIMATOR)
+    pinned = run_cli("--no-cache", "train.py", cwd=tmp_path)
+    assert pinned.returncode == 1 and "train.py:3:13: TSL301" in pinned.stdout
+    assert "TensorFlow 2.16 (the target)" in pinned.stdout
+    overridden = run_cli("--no-cache", "--target-version", "2.15", "train.py", cwd=tmp_path)
+    assert (overridden.returncode, overridden.stdout) == (0, "")
+
+
+def test_a_tf1_target_silences_the_tf2_namespace_rule(tmp_path):
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    assert "TSL302" in run_cli("--no-cache", "train.py", cwd=tmp_path).stdout  # default target: 2.15
+    (tmp_path / "requirements.txt").write_text("tensorflow==1.15.5\n")
+    assert run_cli("--no-cache", "train.py", cwd=tmp_path).stdout == ""
+
+
+def test_a_bad_target_is_a_usage_error(tmp_path):
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    flag = run_cli("--target-version", "two", "train.py", cwd=tmp_path)
+    assert flag.returncode == 2 and "--target-version: not a TensorFlow version" in flag.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.tf-step-lint]\ntarget-version = "latest"\n')
+    config = run_cli("train.py", cwd=tmp_path)
+    assert config.returncode == 2 and "not a TensorFlow version" in config.stderr
+
+
+def test_flake8_takes_the_target_from_its_option_or_from_the_project(tmp_path):
+    (tmp_path / "train.py").write_text(USES_ESTIMATOR)
+
+    def flake8(*args):
+        return subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "TSL", *args, "train.py"],
+                              cwd=tmp_path, capture_output=True, text=True).stdout
+
+    assert flake8() == ""
+    assert "train.py:3:13: TSL301" in flake8("--tf-target-version", "2.16")
+    (tmp_path / "requirements.txt").write_text("tensorflow>=2.10,<2.17\n")
+    assert "train.py:3:13: TSL301" in flake8()
