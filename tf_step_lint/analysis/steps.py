@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
 import libcst as cst
 
-from tf_step_lint.analysis.flow import Flow
+from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
 from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers, argument
@@ -43,6 +43,8 @@ class Steps:
         self.v1_methods = tf_api().methods["v1_optimizer"]
         self._increments: Dict[FrozenSet[FunctionInfo], List[Increment]] = {}
         self._flows: Dict[FunctionInfo, Flow] = {}
+        self._increment_sets: Dict[tuple, List[FrozenSet[cst.Call]]] = {}
+        self._surely: Dict[cst.Call, bool] = {}
 
     # -- what a step expression is ----------------------------------------------------------------
     def may_be_step(self, expr: cst.BaseExpression) -> bool:
@@ -114,18 +116,22 @@ class Steps:
                        seen: FrozenSet[FunctionInfo] = frozenset()) -> List[FrozenSet[cst.Call]]:
         """For each way ``function`` can build ``train_op``, the calls that then surely increment the Estimator's
         global step whenever it runs; helpers of this file with a single unconditional return are followed.
-        Strict where ``increments`` is generous: these sets make a rule speak."""
-        seen = seen | {function}
-        result: List[FrozenSet[cst.Call]] = []
-        for alternative in self._flow(function).alternatives(train_op):
-            combined = [frozenset(call for call in alternative if self._surely_increments(call))]
-            for call in alternative:
-                helper = self._only_return(call, seen)
-                if helper is not None:
-                    inner = self.increment_sets(*helper, seen)
-                    combined = [c | i for c in combined for i in inner] if inner else combined
-            result.extend(combined)
-        return result
+        Strict where ``increments`` is generous: these sets make a rule speak, so dropping some beyond
+        MAX_ALTERNATIVES only keeps it silent. Distinct sets only, in a stable order, computed once."""
+        key = (train_op, function, seen)
+        if key not in self._increment_sets:
+            seen = seen | {function}
+            result: Dict[FrozenSet[cst.Call], None] = {}  # an ordered set
+            for alternative in self._flow(function).alternatives(train_op):
+                combined = [frozenset(call for call in alternative if self._surely_increments(call))]
+                for call in alternative:
+                    helper = self._only_return(call, seen)
+                    inner = self.increment_sets(*helper, seen) if helper is not None else []
+                    if inner:
+                        combined = list(dict.fromkeys(c | i for c in combined for i in inner))[:MAX_ALTERNATIVES]
+                result.update(dict.fromkeys(combined))
+            self._increment_sets[key] = list(result)[:MAX_ALTERNATIVES]
+        return self._increment_sets[key]
 
     def _flow(self, function: FunctionInfo) -> Flow:
         if function not in self._flows:
@@ -146,6 +152,11 @@ class Steps:
         return bool(origins) and all(self.names.calls(origin, "step_getter") for origin in origins)
 
     def _surely_increments(self, call: cst.Call) -> bool:
+        if call not in self._surely:
+            self._surely[call] = self._compute_surely_increments(call)
+        return self._surely[call]
+
+    def _compute_surely_increments(self, call: cst.Call) -> bool:
         kind = self.optimizer_call(call)
         if kind is not None:
             step = self.passed_step(call, kind)
