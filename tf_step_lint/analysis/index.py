@@ -144,7 +144,7 @@ class ModuleIndex:
         self.attribute_assignments: List[Tuple[cst.Attribute, cst.BaseExpression]] = []  # x.attr = value
         self.attributes: List[cst.Attribute] = []  # every attribute read, in source order
         # those read where the code checks the TensorFlow version: `try: ... except AttributeError`, `if tf2: ...`
-        self.version_guarded: Set[cst.Attribute] = set()
+        self.version_guarded: Set[cst.CSTNode] = set()  # attributes and imports inside a version probe
         self._guarded = 0
         self.imports: List[Union[cst.Import, cst.ImportFrom]] = []
         self.names_used: Set[str] = set()
@@ -227,8 +227,7 @@ class ModuleIndex:
     def _attribute(self, node: cst.Attribute) -> None:
         self.names_used.add(node.attr.value)
         self.attributes.append(node)
-        if self._guarded:
-            self.version_guarded.add(node)
+        self._note_guarded(node)
         self._walk(node.value)
 
     def _arg(self, node: cst.Arg) -> None:
@@ -252,8 +251,9 @@ class ModuleIndex:
             self._guarded -= probing
         self._walk_all(node.handlers, node.orelse, node.finalbody)
 
-    def _if(self, node: cst.If) -> None:
-        """Both branches of an `if` that asks for the TensorFlow version or for an attribute's existence."""
+    def _if(self, node: Union[cst.If, cst.IfExp]) -> None:
+        """Both branches of an `if` (statement or expression) that asks for the TensorFlow version or for an
+        attribute's existence."""
         self._walk(node.test)
         probing = _asks_for_version(node.test)
         self._guarded += probing
@@ -310,8 +310,13 @@ class ModuleIndex:
     def _nonlocal(self, node: cst.Nonlocal) -> None:
         self._scope.declared_nonlocal.update(item.name.value for item in node.names)
 
+    def _note_guarded(self, node: cst.CSTNode) -> None:
+        if self._guarded:
+            self.version_guarded.add(node)
+
     def _import(self, node: cst.Import) -> None:
         self.imports.append(node)
+        self._note_guarded(node)
         for alias in node.names:
             dotted = _dotted_parts(alias.name)
             self.names_used.update(dotted)
@@ -320,6 +325,7 @@ class ModuleIndex:
 
     def _import_from(self, node: cst.ImportFrom) -> None:
         self.imports.append(node)
+        self._note_guarded(node)
         if node.module is not None:
             self.names_used.update(_dotted_parts(node.module))
         if isinstance(node.names, cst.ImportStar):
@@ -461,6 +467,7 @@ _HANDLERS: Dict[type, Callable[[ModuleIndex, cst.CSTNode], None]] = {
     cst.Try: ModuleIndex._try,
     cst.TryStar: ModuleIndex._try,
     cst.If: ModuleIndex._if,
+    cst.IfExp: ModuleIndex._if,
     cst.Assign: ModuleIndex._assign,
     cst.AnnAssign: ModuleIndex._ann_assign,
     cst.AugAssign: ModuleIndex._aug_assign,

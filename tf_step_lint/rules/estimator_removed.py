@@ -26,7 +26,7 @@ class EstimatorRemoved(Rule):
     since = (2, 16)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
-        uses = [use for use in (_first(_imports(analysis)), _first(_attributes(analysis))) if use is not None]
+        uses = [*_imports(analysis), *_attributes(analysis)]
         if not uses:
             return
         node, module = min(uses, key=lambda use: analysis.position(use[0]))
@@ -38,16 +38,14 @@ class EstimatorRemoved(Rule):
         yield self.finding(analysis, node, message)
 
 
-def _first(uses: Iterator[Tuple[cst.CSTNode, str]]) -> Optional[Tuple[cst.CSTNode, str]]:
-    return next(uses, None)
-
-
 def _module_of(path: str) -> Optional[str]:
     return next((m for m in ESTIMATOR_MODULES if path == m or path.startswith(m + ".")), None)
 
 
 def _imports(analysis: Analysis) -> Iterator[Tuple[cst.CSTNode, str]]:
     for node in analysis.index.imports:
+        if node in analysis.index.version_guarded:
+            continue  # `try: from tensorflow import estimator / except ImportError:` handles 2.16 itself
         if isinstance(node, cst.Import):
             paths = [get_full_name_for_node(alias.name) or "" for alias in node.names]
         elif node.relative or node.module is None:
@@ -64,7 +62,7 @@ def _imports(analysis: Analysis) -> Iterator[Tuple[cst.CSTNode, str]]:
 
 def _attributes(analysis: Analysis) -> Iterator[Tuple[cst.CSTNode, str]]:
     for attribute in analysis.index.attributes:
-        if attribute.attr.value != "estimator":
+        if attribute.attr.value != "estimator" or attribute in analysis.index.version_guarded:
             continue
         names = analysis.names.qualified_names(attribute)
         if names and len(names) == 1:
