@@ -1,6 +1,6 @@
 """Evaluate tf-step-lint on a tree of real code: what it read, parsed and found, how long it took, and peak memory.
 
-    python scripts/evaluate.py TREE [TREE ...] [--json FINDINGS.json] [-j N]
+    python scripts/evaluate.py TREE [TREE ...] [--json FINDINGS.json] [-j N] [--target-version X.Y]
 
 Findings are written as JSON (sorted, paths relative to their tree) so that two runs can be diffed.
 """
@@ -14,8 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 from tf_step_lint.cli import collect_files, lint_paths
-from tf_step_lint.codes import ALL, ERROR_CODE
+from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.engine import rules_that_may_fire
+from tf_step_lint.target import DEFAULT, parse_version, spelled
 
 
 def main():
@@ -23,14 +24,17 @@ def main():
     parser.add_argument("trees", nargs="+")
     parser.add_argument("--json", help="write the findings here")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--target-version", type=parse_version, default=DEFAULT,
+                        help=f"the TensorFlow every tree is linted for (default {spelled(DEFAULT)})")
     args = parser.parse_args()
+    selection = Selection(target=args.target_version)
     start = time.perf_counter()
     rows, totals, codes = [], Counter(), Counter()
     for tree in args.trees:  # each tree is one project, linted as the CLI lints it
         files, _ = collect_files([tree])
-        for path, outcome in zip(files, lint_paths(files, ALL, args.jobs)):
+        for path, outcome in zip(files, lint_paths(files, selection, args.jobs)):
             source = Path(path).read_bytes()
-            totals.update(files=1, lines=source.count(b"\n"), analysed=bool(rules_that_may_fire(source)),
+            totals.update(files=1, lines=source.count(b"\n"), analysed=bool(rules_that_may_fire(source, selection)),
                           parse_failures=any(f.code == ERROR_CODE for f in outcome.findings))
             for f in outcome.findings:
                 codes[f.code] += 1

@@ -47,6 +47,6 @@ def test_branching_helpers_give_few_distinct_increment_sets():
     spec = next(c for c in model_fn.calls if analysis.names.symbol(c.func) is not None
                 and analysis.names.symbol(c.func).kind == "estimator_spec")
     train_op = spec.args[2].value
-    sets = analysis.steps.increment_sets(train_op, model_fn)
+    sets = analysis.steps.double_increments(train_op, model_fn)
     assert len(sets) <= MAX_ALTERNATIVES
     assert {len(s) for s in sets} == {2}

@@ -43,7 +43,7 @@ class Steps:
         self.v1_methods = tf_api().methods["v1_optimizer"]
         self._increments: Dict[FrozenSet[FunctionInfo], List[Increment]] = {}
         self._flows: Dict[FunctionInfo, Flow] = {}
-        self._increment_sets: Dict[tuple, List[FrozenSet[cst.Call]]] = {}
+        self._sets_memo: Dict[tuple, List[FrozenSet[cst.Call]]] = {}
         self._surely: Dict[cst.Call, bool] = {}
 
     # -- what a step expression is ----------------------------------------------------------------
@@ -112,26 +112,49 @@ class Steps:
         return next((a.value for a in call.args if self.may_be_step(a.value)), None)
 
     # -- what surely increments the Estimator's step --------------------------------------------------------
-    def increment_sets(self, train_op: cst.BaseExpression, function: FunctionInfo,
-                       seen: FrozenSet[FunctionInfo] = frozenset()) -> List[FrozenSet[cst.Call]]:
+    def double_increments(self, train_op: cst.BaseExpression, function: FunctionInfo) -> List[FrozenSet[cst.Call]]:
         """For each way ``function`` can build ``train_op``, the calls that then surely increment the Estimator's
-        global step whenever it runs; helpers of this file with a single unconditional return are followed.
-        Strict where ``increments`` is generous: these sets make a rule speak, so dropping some beyond
-        MAX_ALTERNATIVES only keeps it silent. Distinct sets only, in a stable order, computed once."""
+        global step whenever it runs, where they are two or more; helpers of this file with a single unconditional
+        return are followed. Strict where ``increments`` is generous: these sets make a rule speak, so dropping
+        some beyond MAX_ALTERNATIVES only keeps it silent."""
+        if not self._has_two_increments(function):
+            return []  # the usual case, decided without building any flow
+        return [calls for calls in self._increment_sets(train_op, function) if len(calls) >= 2]
+
+    def _has_two_increments(self, function: FunctionInfo) -> bool:
+        """Whether ``function`` and the functions of this file it calls hold two calls that surely increment."""
+        seen: Set[FunctionInfo] = set()
+        stack, found = [function], 0
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for call in current.calls:
+                found += self._surely_increments(call)
+                if found >= 2:
+                    return True
+                stack.extend(self.training.callable_functions(call.func))
+        return False
+
+    def _increment_sets(self, train_op: cst.BaseExpression, function: FunctionInfo,
+                        seen: FrozenSet[FunctionInfo] = frozenset()) -> List[FrozenSet[cst.Call]]:
+        """Every set of surely incrementing calls, one per way through ``function`` and its helpers: distinct sets
+        only, in a stable order, computed once."""
         key = (train_op, function, seen)
-        if key not in self._increment_sets:
+        if key not in self._sets_memo:
             seen = seen | {function}
             result: Dict[FrozenSet[cst.Call], None] = {}  # an ordered set
             for alternative in self._flow(function).alternatives(train_op):
                 combined = [frozenset(call for call in alternative if self._surely_increments(call))]
                 for call in alternative:
                     helper = self._only_return(call, seen)
-                    inner = self.increment_sets(*helper, seen) if helper is not None else []
+                    inner = self._increment_sets(*helper, seen) if helper is not None else []
                     if inner:
                         combined = list(dict.fromkeys(c | i for c in combined for i in inner))[:MAX_ALTERNATIVES]
                 result.update(dict.fromkeys(combined))
-            self._increment_sets[key] = list(result)[:MAX_ALTERNATIVES]
-        return self._increment_sets[key]
+            self._sets_memo[key] = list(result)[:MAX_ALTERNATIVES]
+        return self._sets_memo[key]
 
     def _flow(self, function: FunctionInfo) -> Flow:
         if function not in self._flows:
