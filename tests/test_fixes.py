@@ -73,9 +73,18 @@ def test_file_without_fixable_findings_is_byte_identical():
     assert fix_source(source).source == source
 
 
-def test_lone_cr_file_is_reported_not_rewritten():
+def test_lone_cr_file_is_fixed_keeping_its_newlines():
     body = BODY.format(optimizer="tf.compat.v1.train.AdamOptimizer()", spec="tf.estimator.EstimatorSpec")
     source = ("import tensorflow as tf\n" + body).replace("\n", "\r").encode()
+    result = fix_source(source)
+    step = b"tf.compat.v1.train.get_or_create_global_step()"
+    assert result.source == source.replace(b"minimize(loss)", b"minimize(loss, global_step=" + step + b")")
+    assert (result.fixed, result.findings) == (1, [])
+
+
+def test_a_file_libcst_cannot_print_back_is_reported_not_rewritten():
+    body = BODY.format(optimizer="tf.compat.v1.train.AdamOptimizer()", spec="tf.estimator.EstimatorSpec")
+    source = ("import tensorflow as tf\n" + body).encode()[:-1] + b"\r"  # LF lines, then a last lone CR
     result = fix_source(source)
     assert result.source == source
     assert [f.code for f in result.findings] == ["TSL000", "TSL101"]

@@ -51,6 +51,7 @@ class TfApi:
         self.v1_only: FrozenSet[str] = frozenset(data["v1_only"])
         self.v1_only_last_names: FrozenSet[str] = frozenset(path.rsplit(".", 1)[-1] for path in self.v1_only)
         self._by_path: Dict[str, Symbol] = {}
+        self._lookups: Dict[str, Optional[Symbol]] = {}
         for key, info in data["symbols"].items():
             symbol = Symbol(key, info["kind"], info)
             for path in info["paths"]:
@@ -62,6 +63,14 @@ class TfApi:
                              for path in symbol.info["paths"]}))
 
     def lookup(self, qualified_name: str) -> Optional[Symbol]:
+        """The symbol a dotted path names (memoised: every file asks for the same few hundred paths)."""
+        try:
+            return self._lookups[qualified_name]
+        except KeyError:
+            symbol = self._lookups[qualified_name] = self._lookup(qualified_name)
+            return symbol
+
+    def _lookup(self, qualified_name: str) -> Optional[Symbol]:
         qualified_name = _NESTED_COMPAT.sub(r"tensorflow.compat.\1.", qualified_name)
         symbol = self._by_path.get(qualified_name)
         if symbol is not None:

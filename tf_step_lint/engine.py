@@ -1,8 +1,7 @@
 """The engine: one function to lint a source, one to fix it.  The CLI and the flake8 plugin both call these."""
-import ast
 import re
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import FrozenSet, Iterable, List, Sequence, Tuple, Type, Union
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -10,12 +9,15 @@ from libcst.metadata import PositionProvider
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
 from tf_step_lint.finding import Finding, Fix
-from tf_step_lint.parsing import collector_paused, parse_module
+from tf_step_lint.files import TooLarge
+from tf_step_lint.parsing import TooDeep, check_with_python, on_big_stack, parse_module
 from tf_step_lint.rules import ALL_RULES
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 from tf_step_lint.target import Version
 
 MAX_FIX_PASSES = 5
+# LibCST's trees, and the analysis, are walked recursively: a file Python parses can still be too deep for them.
+TOO_DEEP_TO_ANALYSE = Finding(ERROR_CODE, "cannot analyse: nested too deeply", 1, 1)
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -30,34 +32,33 @@ class SourceError(Exception):
 def parse(source: Union[str, bytes]) -> cst.Module:
     try:
         return parse_module(source)
-    except cst.ParserSyntaxError as error:
-        raise SourceError(_syntax_error(source, error)) from None
-    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-        raise SourceError(Finding(ERROR_CODE, f"cannot decode: {error}", 1, 1)) from None
+    except cst.ParserSyntaxError as error:  # Python accepts it, LibCST does not
+        message = " ".join(error.message.split())
+        raise SourceError(Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line, error.raw_column + 1)
+                          ) from None
+    except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge) as error:
+        raise SourceError(_source_error(error)) from None
 
 
-def _syntax_error(source: Union[str, bytes], error: cst.ParserSyntaxError) -> Finding:
-    """Where and why the source does not parse: Python's own parser says it best (and runs nothing)."""
-    python_error = _python_syntax_error(source)
-    if python_error is not None:
-        return python_error
-    message = " ".join(error.message.split())
-    return Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line, error.raw_column + 1)
-
-
-def _python_syntax_error(source: Union[str, bytes]) -> Optional[Finding]:
-    """A TSL000 finding from Python's own parser (cheap, and it runs nothing), or None if the source parses."""
-    try:
-        ast.parse(source)
-    except SyntaxError as error:
-        if "decod" in str(error.msg):  # "(unicode error) 'utf-8' codec can't decode byte ..."
-            return Finding(ERROR_CODE, f"cannot decode: {error.msg}", 1, 1)
+def _source_error(error: Exception) -> Finding:
+    """TSL000 for a source that Python's own parser rejects (it runs nothing), or that is too deep or too large."""
+    if isinstance(error, TooLarge):
+        return Finding(ERROR_CODE, f"not checked: {error}", 1, 1)
+    if isinstance(error, TooDeep):
+        return Finding(ERROR_CODE, f"cannot parse: {error}", 1, 1)
+    if isinstance(error, SyntaxError) and "decod" not in str(error.msg):
         return Finding(ERROR_CODE, f"cannot parse: {error.msg}", error.lineno or 1, max(error.offset or 1, 1))
-    except (ValueError, UnicodeDecodeError) as error:
-        return Finding(ERROR_CODE, f"cannot decode: {error}", 1, 1)
-    except (RecursionError, MemoryError):
-        return None
-    return None
+    message = error.msg if isinstance(error, SyntaxError) else str(error)  # "(unicode error) 'utf-8' codec ..."
+    return Finding(ERROR_CODE, f"cannot decode: {message}", 1, 1)
+
+
+def _python_check(source: Union[str, bytes]) -> List[Finding]:
+    """What Python's parser says of ``source``: no finding, or one TSL000."""
+    try:
+        check_with_python(source)
+    except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge) as error:
+        return [_source_error(error)]
+    return []
 
 
 def lint_source(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset()
@@ -67,42 +68,46 @@ def lint_source(source: Union[str, bytes], selection: Selection = ALL, roots: Fr
     A file whose text cannot hold a finding of the selected rules is only checked for syntax, never analysed.
     ``roots``: functions of this file that model_fns of other files build their train op with (see project.py).
     """
-    with collector_paused():
-        return _lint_source(source, selection, roots, collect_calls=False)[0]
+    return on_big_stack(_lint_source, source, selection, roots, False)[0]
 
 
 def lint_for_project(source: Union[str, bytes], selection: Selection = ALL) -> Tuple[List[Finding], List[str]]:
     """``lint_source``, plus the other-module functions this file's model_fns build their train op with."""
-    with collector_paused():
-        return _lint_source(source, selection, frozenset(), collect_calls=True)
+    return on_big_stack(_lint_source, source, selection, frozenset(), True)
 
 
 def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenSet[str], collect_calls: bool
                  ) -> Tuple[List[Finding], List[str]]:
     rules = rules_that_may_fire(source, selection, roots)
-    collect_calls = collect_calls and _contains_all(source, (TENSORFLOW, ESTIMATOR))  # a model_fn may be here
+    collect_calls = collect_calls and _contains_all(_text(source), (TENSORFLOW, ESTIMATOR))  # a model_fn may be here
     if not rules and not collect_calls:
-        error = _python_syntax_error(source)
-        return ([error] if error else []), []
+        return _python_check(source), []
     try:
         module = parse(source)
+        analysis, findings = _lint(module, rules, roots, selection.target)
+        return findings, (analysis.cross_module_calls() if collect_calls else [])
     except SourceError as error:
         return [error.finding], []
-    analysis, findings = _lint(module, rules, roots, selection.target)
-    return findings, (analysis.cross_module_calls() if collect_calls else [])
+    except RecursionError:
+        return [TOO_DEEP_TO_ANALYSE], []
 
 
 def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset()
                         ) -> List[Type[Rule]]:
     """The prefilter: the selected rules whose required strings all occur in ``source``.  With ``roots``, the
     Estimator is in another file, so the Estimator strings are not required here."""
+    text = _text(source)
     return [rule for rule in ALL_RULES if rule.code in selection and selection.target >= rule.since
-            and _contains_all(source, [group for group in rule.requires if not (roots and group is ESTIMATOR)])]
+            and _contains_all(text, [group for group in rule.requires if not (roots and group is ESTIMATOR)])]
 
 
-def _contains_all(source: Union[str, bytes], groups: Sequence[Tuple[str, ...]]) -> bool:
-    """For every group, one of its strings occurs in ``source``."""
-    text = source.decode("latin-1") if isinstance(source, bytes) else source
+def _text(source: Union[str, bytes]) -> str:
+    """``source`` as text for the prefilter's substring tests; latin-1 maps every byte, so nothing can fail."""
+    return source.decode("latin-1") if isinstance(source, bytes) else source
+
+
+def _contains_all(text: str, groups: Sequence[Tuple[str, ...]]) -> bool:
+    """For every group, one of its strings occurs in ``text``."""
     return all(any(token in text for token in group) for group in groups)
 
 
@@ -111,10 +116,7 @@ def _lint(module: cst.Module, rules: Sequence[Type[Rule]], roots: FrozenSet[str]
     findings: List[Finding] = []
     analysis = Analysis(module, roots, target)
     for rule in rules:
-        try:
-            findings.extend(rule().check(analysis))
-        except RecursionError:
-            return analysis, [Finding(ERROR_CODE, "too deeply nested to analyse", 1, 1)]
+        findings.extend(rule().check(analysis))
     return analysis, sorted(_without_noqa(findings, module), key=lambda f: (f.line, f.column, f.code))
 
 
@@ -146,22 +148,31 @@ def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] 
 
     The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
     """
-    with collector_paused():
-        return _fix_source(source, selection, roots)
+    return on_big_stack(_fix_source, source, selection, roots)
 
 
 def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str]) -> FixResult:
     rules = rules_that_may_fire(source, selection, roots)
     if not rules:
-        return FixResult(source, 0, lint_source(source, selection, roots))
+        return FixResult(source, 0, _lint_source(source, selection, roots, collect_calls=False)[0])
+    if b"\r" in source and b"\n" not in source:  # old Mac newlines, which LibCST reads but prints as "\n"
+        result = _fix_source(source.replace(b"\r", b"\n"), selection, roots)  # the same program to Python
+        return FixResult(result.source.replace(b"\n", b"\r"), result.fixed, result.findings)
     try:
-        module = parse(source)
+        return _fixed(parse(source), source, rules, selection, roots)
     except SourceError as error:
         return FixResult(source, 0, [error.finding])
+    except RecursionError:
+        return FixResult(source, 0, [TOO_DEEP_TO_ANALYSE])
+
+
+def _fixed(module: cst.Module, source: bytes, rules: Sequence[Type[Rule]], selection: Selection,
+           roots: FrozenSet[str]) -> FixResult:
     fixed = 0
     analysis, findings = _lint(module, rules, roots, selection.target)
-    if module.bytes != source:  # e.g. lone CR newlines: rewriting would change bytes outside the fixes
-        refusal = Finding(ERROR_CODE, "not fixed: rewriting this file would not keep its bytes (newlines?)", 1, 1)
+    if module.bytes != source:  # rewriting would change bytes outside the fixes
+        refusal = Finding(ERROR_CODE, "not fixed: LibCST does not print this file back byte for byte (a form feed "
+                                      "before code, or a last lone CR?)", 1, 1)
         return FixResult(source, 0, [refusal, *findings])
     for _ in range(MAX_FIX_PASSES):
         fixes = [f.fix for f in findings if f.fix is not None]

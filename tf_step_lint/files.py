@@ -1,0 +1,166 @@
+"""Which files a run lints, how it reads them, and how a fix is written back.
+
+A repository can hold anything: symlinks to elsewhere or to themselves, FIFOs and devices named ``*.py``, files
+that change or vanish while the run goes on.  So walking never follows a symlink (a link given on the command line
+is followed: that is asking for it), only regular files are read, and a fix replaces a file only through a complete
+temporary copy and an atomic rename, after checking that the file still holds what was linted.
+"""
+import errno
+import os
+import stat
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from tf_step_lint.codes import ERROR_CODE
+from tf_step_lint.finding import Finding
+
+CACHE_DIRECTORY = ".tf_step_lint_cache"
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
+                          "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIRECTORY})
+MAX_BYTES = 8 << 20  # larger files are not parsed at all: Python's parser took 62 s and 8.5 GB on a 50 MB one
+RACY_SECONDS = 3  # a file changed this recently when read is read again next time (FAT's mtime is 2 s coarse)
+Stamp = Tuple[int, int, int, int, int]
+
+
+class TooLarge(Exception):
+    """The source is over MAX_BYTES."""
+
+    def __init__(self, size: int):
+        super().__init__(f"{size / (1 << 20):.1f} MB is over the {MAX_BYTES >> 20} MB limit")
+
+
+# -- which files ---------------------------------------------------------------------------------------
+def collect_files(paths: Sequence[str]) -> Tuple[List[str], List[Tuple[str, Finding]]]:
+    """Python files under ``paths`` in a stable order, each once; given files are taken whatever their suffix."""
+    files, errors = [], []
+    for given in paths:
+        try:
+            status = os.stat(given)  # follows a given symlink
+        except OSError as error:
+            errors.append((given, Finding(ERROR_CODE, _reason(error), 1, 1)))
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            files.extend(sorted(_walk(given)))
+        elif stat.S_ISREG(status.st_mode):
+            files.append(given)
+        else:
+            errors.append((given, Finding(ERROR_CODE, "cannot read: not a regular file", 1, 1)))
+    seen, unique = set(), []
+    for path in files:  # the same file under two spellings is linted (and fixed) once
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            unique.append(path)
+    return unique, errors
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ENOENT:
+        return "no such file or directory"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _walk(root: str) -> Iterator[str]:
+    """Regular ``*.py`` files under ``root``; symlinks are not followed, so a walk never leaves ``root`` or loops."""
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:  # vanished or unreadable meanwhile: nothing to lint in it
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if (entry.name not in SKIPPED_DIRS and not entry.name.endswith(".egg-info")
+                            and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))):
+                        pending.append(entry.path)
+                elif entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
+                    yield os.path.normpath(entry.path)
+            except OSError:
+                continue
+
+
+# -- reading -------------------------------------------------------------------------------------------
+def stamp_of(status: os.stat_result) -> Stamp:
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
+
+def read_source(path: str) -> Tuple[bytes, Optional[Stamp]]:
+    """The file's bytes, and its stamp if it had not changed for RACY_SECONDS when read (else None).
+
+    Opened without blocking, and read only if it is a regular file no larger than MAX_BYTES: a FIFO put in the
+    file's place would block a plain ``open`` forever, and a device would never end.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(descriptor, "rb") as file:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if status.st_size > MAX_BYTES:
+            raise TooLarge(status.st_size)
+        source = file.read(MAX_BYTES + 1)
+    if len(source) > MAX_BYTES:  # it grew while being read
+        raise TooLarge(len(source))
+    settled = time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_SECONDS * 1_000_000_000
+    return source, stamp_of(status) if settled else None
+
+
+# -- writing -------------------------------------------------------------------------------------------
+class NotWritten(Exception):
+    """A fix was not written; the message says why, and the file is as it was."""
+
+
+def write_atomically(path: str, expected: bytes, new: bytes) -> None:
+    """Replace the file at ``path`` (the file a symlink points to) with ``new``, keeping its mode and owner.
+
+    ``new`` goes to a temporary file in the same directory, is flushed to disk, and replaces the file in one rename,
+    so an interruption at any moment leaves either the old bytes or the new.  Refuses a read-only file, one that
+    no longer holds ``expected``, and a ``new`` that does not parse.
+    """
+    from tf_step_lint.engine import SourceError, parse
+
+    try:
+        parse(new)
+    except SourceError as error:
+        raise NotWritten(f"the fixed source would not parse ({error})") from None
+    target = Path(os.path.realpath(path))
+    status = target.stat()
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise NotWritten("the file is read-only")
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tf-step-lint")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(new)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(temporary, status.st_uid, status.st_gid)
+            except PermissionError:
+                raise NotWritten("the fixed file could not keep its owner") from None
+        if target.read_bytes() != expected:
+            raise NotWritten("the file changed while it was being fixed")
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    _sync_directory(target.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); where a directory cannot be opened, the rename is still atomic."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
