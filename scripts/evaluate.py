@@ -13,7 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tf_step_lint.cli import collect_files, lint_paths
+from tf_step_lint.cli import lint_paths
+from tf_step_lint.files import collect_files
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.engine import rules_that_may_fire
 from tf_step_lint.target import DEFAULT, parse_version, spelled

@@ -6,13 +6,14 @@ import sys
 
 import pytest
 
-import tf_step_lint.cache
 import tf_step_lint.cli
 import tf_step_lint.engine
+import tf_step_lint.files
 from tests.conftest import BUGGY, run_cli
 from tests.test_project import _project
-from tf_step_lint.cache import DIRECTORY, ResultCache, digest
-from tf_step_lint.cli import collect_files, lint_paths
+from tf_step_lint.cache import ResultCache, digest
+from tf_step_lint.cli import lint_paths
+from tf_step_lint.files import CACHE_DIRECTORY as DIRECTORY, collect_files
 from tf_step_lint.codes import ALL
 
 CLEAN = "import os\n\nprint(os.sep)\n"
@@ -50,7 +51,7 @@ def test_a_warm_run_reports_the_same_without_parsing_anything(tree, monkeypatch)
 
 
 def test_a_settled_file_is_not_even_read_again_until_it_is_written(tree, monkeypatch):
-    monkeypatch.setattr(tf_step_lint.cache, "RACY_SECONDS", -1)  # the files were written just now: call them settled
+    monkeypatch.setattr(tf_step_lint.files, "RACY_SECONDS", -1)  # the files were written just now: call them settled
     files, _ = collect_files([str(tree / "src")])
     cold = lint_paths(files, ALL, 1, cache=(cache := ResultCache(tree / DIRECTORY, repr(ALL))))
     cache.save()
@@ -121,6 +122,22 @@ def test_an_entry_that_would_hide_the_finding_is_not_taken_from_another_settings
     data["entries"] = {key: {"findings": [], "calls": []} for key in data["entries"]}
     path.write_text(json.dumps(data))
     assert "TSL101" in run_cli("src", cwd=tree).stdout
+
+
+def test_a_cache_directory_that_is_a_symlink_is_neither_read_nor_written(tree, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("planted")
+    run_cli("src", cwd=tree)  # a valid cache for these settings, then edited to hide the finding
+    path = _cache_file(tree)
+    data = json.loads(path.read_bytes())
+    data["entries"] = {key: {"findings": [], "calls": []} for key in data["entries"]}
+    data["files"] = {}
+    (elsewhere / path.name).write_text(json.dumps(data))
+    planted = sorted(p.name for p in elsewhere.iterdir())
+    (tree / DIRECTORY).rename(tmp_path_factory.mktemp("old") / DIRECTORY)
+    (tree / DIRECTORY).symlink_to(elsewhere)
+    assert "TSL101" in run_cli("src", cwd=tree).stdout
+    assert sorted(p.name for p in elsewhere.iterdir()) == planted and (elsewhere / path.name).read_text() == \
+        json.dumps(data)
 
 
 @pytest.mark.parametrize("entry", [

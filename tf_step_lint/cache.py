@@ -5,7 +5,8 @@ files give it, and whether its cross-module calls were asked for). One JSON file
 installed package's own files, the selected rules) holds them; a run loads it once and saves it once, through a
 temporary file and an atomic rename, so concurrent runs can only lose each other's new entries, never corrupt the
 file. Anything that does not read back exactly as written (corrupt JSON, another settings' file, a malformed
-entry) is ignored and rebuilt: a bad cache costs time, never a finding.
+entry) is ignored and rebuilt: a bad cache costs time, never a finding.  A cache directory that is a symlink
+(committed to a repository, say) is neither read nor written.
 
 So that a warm run need not even read an unchanged file, the cache also remembers each file's content digest under
 its stamp (device, inode, size, mtime and ctime), as git's index does. A write always moves the ctime, which no tool
@@ -15,35 +16,19 @@ within the filesystem's timestamp granularity cannot go unseen (git's "racy" rul
 import hashlib
 import json
 import os
-import time
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from tf_step_lint import __version__
+from tf_step_lint.files import Stamp, stamp_of
 from tf_step_lint.finding import CACHED_FIX, Finding
 
-DIRECTORY = ".tf_step_lint_cache"
 MAX_ENTRIES = 50_000  # beyond this, a save keeps only the entries this run used
-RACY_SECONDS = 3  # a file changed this recently when read is read again next time (FAT's mtime is 2 s coarse)
 _PACKAGE = Path(__file__).resolve().parent
-Stamp = Tuple[int, int, int, int, int]
 
 
 def digest(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=20).hexdigest()
-
-
-def _stamp(status: os.stat_result) -> Stamp:
-    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
-
-
-def read_source(path: str) -> Tuple[bytes, Optional[Stamp]]:
-    """The file's bytes, and its stamp if it had not changed for RACY_SECONDS when read (else None)."""
-    with open(path, "rb") as file:
-        status = os.fstat(file.fileno())
-        source = file.read()
-    settled = time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_SECONDS * 1_000_000_000
-    return source, _stamp(status) if settled else None
 
 
 def _package_fingerprint() -> str:
@@ -76,7 +61,7 @@ class ResultCache:
         if not (isinstance(remembered, list) and len(remembered) == 6 and isinstance(remembered[5], str)):
             return None
         try:
-            if tuple(remembered[:5]) != _stamp(os.stat(path)):
+            if tuple(remembered[:5]) != stamp_of(os.stat(path)):
                 return None
         except OSError:
             return None
@@ -111,7 +96,7 @@ class ResultCache:
 
     def save(self) -> None:
         """Merge this run's entries into the file as it is now; a cache that cannot be written is skipped."""
-        if not self._added:
+        if not self._added or self.directory.is_symlink():
             return
         import tempfile  # only a run that adds entries writes
 
@@ -136,6 +121,8 @@ class ResultCache:
             pass
 
     def _load(self) -> Tuple[Dict[str, dict], Dict[str, list]]:
+        if self.directory.is_symlink():  # a cache directory planted as a link to elsewhere is neither read nor written
+            return {}, {}
         try:
             data = json.loads(self.path.read_bytes())
         except (OSError, ValueError):

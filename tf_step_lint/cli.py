@@ -2,26 +2,54 @@
 import argparse
 import json
 import os
-import stat
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.cache import DIRECTORY as CACHE_DIRECTORY, ResultCache, Stamp, digest, read_source
+from tf_step_lint.cache import ResultCache, digest
+from tf_step_lint.files import CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, collect_files, read_source, \
+    write_atomically
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.finding import Finding
 from tf_step_lint.project import external_roots
 from tf_step_lint.target import Version, detect, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
-                          "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIRECTORY})
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that every ``finally`` runs (a half-written temporary is removed)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run the command; an interruption (SIGINT, SIGTERM) ends it with one line and the shell's exit code for it.
+
+    A fix is one rename, so whenever the run stops, each file holds either its old bytes or all its fixes.
+    """
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except (KeyboardInterrupt, Terminated) as interruption:
+        if "tf_step_lint.parsing" in sys.modules:
+            from tf_step_lint.parsing import wait_for_parser
+
+            wait_for_parser()
+        number = signal.SIGINT if isinstance(interruption, KeyboardInterrupt) else signal.SIGTERM
+        print(f"tf-step-lint: interrupted by {number.name}; every file is as it was or completely fixed",
+              file=sys.stderr)
+        return 128 + number
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: List[str]) -> int:
     if argv[:1] == ["explain"]:
         return explain(argv[1:])
     if argv[:1] == ["checkpoint"]:
@@ -107,30 +135,6 @@ def _codes(values: List[str]) -> Iterator[str]:
         yield from (c.strip().upper() for c in value.split(",") if c.strip())
 
 
-# -- files -------------------------------------------------------------------------------------------
-def collect_files(paths: Sequence[str]) -> Tuple[List[str], List[Tuple[str, Finding]]]:
-    """Python files under ``paths`` in a stable order; given files are taken whatever their suffix."""
-    files, errors = [], []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            files.extend(sorted(_walk(path)))
-        elif path.is_file():
-            files.append(given)
-        else:
-            errors.append((given, Finding(ERROR_CODE, "no such file or directory", 1, 1)))
-    return list(dict.fromkeys(files)), errors
-
-
-def _walk(root: Path) -> Iterator[str]:
-    for directory, subdirs, names in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
-                            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg")))
-        for name in names:
-            if name.endswith(".py"):
-                yield os.path.normpath(os.path.join(directory, name))
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What one file produced; printed by the main process, in file order."""
@@ -208,13 +212,15 @@ class _Task:
     collect_calls: bool = False  # also record calls into other modules (see project.py)
 
     def __call__(self, task: Tuple[str, FrozenSet[str]]) -> Outcome:
-        from tf_step_lint.engine import SourceError, fix_source, lint_for_project, lint_source
+        from tf_step_lint.engine import fix_source, lint_for_project, lint_source
 
         path, roots = task
         try:
             source, stamp = read_source(path)
         except OSError as error:
             return Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
+        except TooLarge as error:
+            return Outcome([Finding(ERROR_CODE, f"not checked: {error}", 1, 1)])
         if self.collect_calls:
             findings, calls = lint_for_project(source, self.selection)
             return Outcome(findings, calls=tuple(calls), digest=digest(source), stamp=stamp)
@@ -226,9 +232,11 @@ class _Task:
         if self.diff:
             return Outcome([], changed=True, diff=_diff(path, source, result.source))
         try:
-            write_atomically(Path(path), source, result.source)
-        except (OSError, SourceError) as error:
+            write_atomically(path, source, result.source)
+        except NotWritten as error:
             return Outcome([Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings)
+        except OSError as error:
+            return Outcome([Finding(ERROR_CODE, f"not fixed: {error.strerror or error}", 1, 1)] + result.findings)
         return Outcome(result.findings, changed=True,
                        note=f"fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}")
 
@@ -240,7 +248,11 @@ def _map(function: Callable, items: Sequence, jobs: int) -> Iterator:
     from concurrent.futures import ProcessPoolExecutor  # imported only when used: it costs a warm run 30 ms
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return iter(list(pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))))
+        try:
+            return iter(list(pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))))
+        except BaseException:  # interrupted: let the workers finish only the files they have started
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
@@ -253,32 +265,6 @@ def _diff(path: str, old: bytes, new: bytes) -> str:
                                  new.decode(encoding).splitlines(keepends=True), path, path)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                    for line in lines)
-
-
-def write_atomically(path: Path, expected: bytes, new: bytes) -> None:
-    """Replace ``path`` with ``new`` through a temporary file in its directory, keeping its mode.
-
-    Refuses when the file changed since it was read, and when ``new`` does not parse.
-    """
-    import tempfile
-
-    from tf_step_lint.engine import parse
-
-    parse(new)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tf-step-lint")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(new)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        if path.read_bytes() != expected:
-            raise OSError("the file changed while it was being fixed")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 # -- output ------------------------------------------------------------------------------------------
