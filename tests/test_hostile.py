@@ -157,6 +157,14 @@ def _run_without_root_powers(*args):
                            "tf_step_lint", *map(str, args)], capture_output=True, text=True)
 
 
+def test_project_files_that_are_not_regular_files_do_not_stop_the_target_search(tmp_path, buggy_file):
+    os.mkfifo(tmp_path / "requirements.txt")
+    (tmp_path / "requirements-dev.txt").mkdir()
+    (tmp_path / "pyproject.toml").write_bytes(b"\xff\x00 not toml [[[")
+    result = run_cli(buggy_file, timeout=60)
+    assert result.returncode == 1 and f"{buggy_file}:{FINDING}" in result.stdout
+
+
 def test_an_unreadable_file_is_reported_and_the_run_goes_on(tmp_path, buggy_file):
     secret = tmp_path / "secret.py"
     secret.write_text(BUGGY)

@@ -62,6 +62,8 @@ def _in_folder(folder: Path) -> Optional[Tuple[Version, str]]:
         if pinned is not None:
             return pinned, f"{pyproject}: its TensorFlow pin"
     for requirements in sorted(folder.glob("requirements*.txt")):
+        if not requirements.is_file():  # a FIFO would block the read forever
+            continue
         pinned = _pinned(_lines(requirements))
         if pinned is not None:
             return pinned, f"{requirements}: its TensorFlow pin"
