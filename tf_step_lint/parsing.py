@@ -156,9 +156,10 @@ def _serve() -> None:
         function, args, answer = _requests.get()
         try:  # LibCST's trees are walked recursively, and this stack holds far more than Python's default allows
             with recursion_limit(_RECURSION_LIMIT), collector_paused():  # (callers wait, so only this thread runs)
-                answer.put((True, function(*args)))
+                outcome = (True, function(*args))
         except BaseException as error:  # handed to the caller, whatever it is
-            answer.put((False, error))
+            outcome = (False, error)
+        answer.put(outcome)  # only now, with the limit and the collector restored, may the caller go on
 
 
 def _parse_in_pieces(source: bytes) -> Optional[cst.Module]:
