@@ -33,13 +33,38 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst
 
 
 def without_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    """``call`` without ``arg``; a removed last argument hands its comma (or its absence) to the one before."""
+    """``call`` without ``arg``; a removed last argument hands its comma (or its absence) to the one before.
+
+    A comment after the comma before it stays: it is about the argument that stays.
+    """
     args = list(call.args)
     position = args.index(arg)
     del args[position]
     if position == len(args) and args:
-        args[-1] = args[-1].with_changes(comma=arg.comma)
+        previous = args[-1]
+        kept = previous.comma.whitespace_after if isinstance(previous.comma, cst.Comma) else None
+        if not _has_comment(kept):
+            args[-1] = previous.with_changes(comma=arg.comma)
+        elif isinstance(arg.comma, cst.Comma):  # a trailing comma: it follows the comment's line
+            args[-1] = previous.with_changes(comma=arg.comma.with_changes(
+                whitespace_after=_comment_then(kept, arg.comma.whitespace_after)))
+        else:
+            args[-1] = previous.with_changes(comma=arg.comma,
+                                             whitespace_after_arg=_comment_then(kept, arg.whitespace_after_arg))
     return call.with_changes(args=args)
+
+
+def _has_comment(whitespace) -> bool:
+    return isinstance(whitespace, cst.ParenthesizedWhitespace) and (
+        whitespace.first_line.comment is not None or any(line.comment for line in whitespace.empty_lines))
+
+
+def _comment_then(comment: cst.ParenthesizedWhitespace, rest: cst.BaseParenthesizableWhitespace
+                  ) -> cst.ParenthesizedWhitespace:
+    """``comment``'s line, then ``rest``'s lines and indentation if it has any (else ``comment``'s own)."""
+    if isinstance(rest, cst.ParenthesizedWhitespace):
+        return rest.with_changes(first_line=comment.first_line, empty_lines=[*comment.empty_lines, *rest.empty_lines])
+    return comment
 
 
 def get_or_create_step(analysis: Analysis, at: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[Import]]]:

@@ -1,0 +1,245 @@
+"""Fuzzing: generated programs (hypothesmith) and mutated fixtures must never break the linter or its fixes.
+
+For every input: linting does not raise; ``--fix`` output parses; a second fix changes nothing; bytes outside the
+fixed nodes are unchanged; a source with no fixable finding comes back byte-identical.  Mutations that keep the
+program's meaning (renaming the ``tf`` alias, comments, CRLF, a BOM, tabs) must also keep the findings.
+
+The budget is TF_STEP_LINT_FUZZ_SECONDS (default 120, shared by the two fuzzers); raise it for long runs.  Each
+failing input is printed; save it under tests/fixtures/fuzz/ so that it stays a regression test.
+"""
+import ast
+import difflib
+import io
+import os
+import random
+import re
+import time
+import tokenize
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Dict, List, Set, Tuple
+
+import hypothesmith
+import pytest
+from hypothesis import HealthCheck, given, seed, settings, strategies as st
+from libcst.metadata import PositionProvider
+
+from tests.markers import python_blocks, strip
+from tf_step_lint.engine import _lint, fix_source, lint_source, parse, rules_that_may_fire
+from tf_step_lint.codes import ALL
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = float(os.environ.get("TF_STEP_LINT_FUZZ_SECONDS", "120")) / 2
+TRAILER = "\n# tensorflow estimator model_fn minimize EstimatorSpec export_saved_model Saver global_step keras\n"
+FUZZ_FIXTURES = sorted((Path(__file__).parent / "fixtures" / "fuzz").glob("*.py"))
+STATS: Counter = Counter()  # what the inputs exercised, printed with -s
+
+
+def _seeds() -> List[str]:
+    """Rule fixtures, rule doc examples and the bundled examples: code the rules have something to say about."""
+    sources = [strip(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "tests/fixtures/patterns").glob("*.py"))]
+    for doc in sorted((ROOT / "rules").glob("TSL*.md")):
+        text = doc.read_text(encoding="utf-8")
+        sources += [block for heading in ("Bad", "Good", "Fixed") for block in python_blocks(text, heading)]
+    sources += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.py"))]
+    return sources
+
+
+SEEDS = _seeds()
+
+
+# -- the properties --------------------------------------------------------------------------------------------
+def check(source: bytes) -> Tuple[Set[Tuple[int, str]], bool]:
+    """Assert every property for ``source``; its findings as (line, code), and whether it parsed."""
+    findings = lint_source(source)
+    result = fix_source(source)
+    parsed = not any(f.code == "TSL000" for f in findings)
+    STATS.update(inputs=1, unparsed=not parsed, with_findings=parsed and bool(findings), fixed=result.fixed > 0)
+    if not any(f.fixable for f in findings) or not parsed:
+        assert result.source == source, "a source without a fixable finding was changed"
+    if result.source != source:
+        ast.parse(result.source)  # Python reads the fix
+        parse(result.source)  # and so does LibCST
+        assert fix_source(result.source).source == result.source, "a second --fix changed the output again"
+        _assert_changes_inside_fixes(source, result.source)
+    return {(f.line, f.code) for f in findings}, parsed
+
+
+def _assert_changes_inside_fixes(old: bytes, new: bytes) -> None:
+    """Every changed line of ``old`` lies in a node a fix replaces; added lines are next to one, or imports."""
+    module = parse(old)
+    analysis, findings = _lint(module, rules_that_may_fire(old, ALL), frozenset(), ALL.target)
+    positions = analysis.wrapper.resolve(PositionProvider)
+    fixed_lines: Set[int] = set()
+    for finding in findings:
+        for node in (finding.fix.replacements if finding.fix else ()):
+            fixed_lines.update(range(positions[node].start.line, positions[node].end.line + 1))
+    old_lines = old.decode(module.encoding).splitlines(keepends=True)
+    new_lines = new.decode(module.encoding).splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            outside = set(range(i1 + 1, i2 + 1)) - fixed_lines
+            assert not outside, f"lines {sorted(outside)} changed outside the fixed nodes"
+        if tag == "insert" and not (fixed_lines & {i1, i1 + 1}):
+            added = "".join(new_lines[j1:j2])
+            assert all(line.startswith(("import ", "from ")) or not line.strip()
+                       for line in added.splitlines()), f"added outside the fixed nodes: {added!r}"
+
+
+# -- mutations ------------------------------------------------------------------------------------------------
+Mutation = Callable[[str, random.Random], str]
+
+
+def _rename(source: str, old: str, new: str) -> str:
+    """``source`` with every NAME token ``old`` spelled ``new`` (strings and comments untouched)."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    lines = source.splitlines(keepends=True)
+    for token in reversed(tokens):
+        if token.type == tokenize.NAME and token.string == old and token.start[0] == token.end[0]:
+            row, column = token.start
+            line = lines[row - 1]
+            lines[row - 1] = line[:column] + new + line[column + len(old):]
+    return "".join(lines)
+
+
+def rename_tf_alias(source: str, rng: random.Random) -> str:
+    return _rename(source, "tf", rng.choice(["tf_", "tensor_flow", "ŧf", "тф", "tf𝟙"]))
+
+
+def comment_every_line(source: str, rng: random.Random) -> str:
+    """A comment before each NEWLINE/NL token: code lines, blank lines and bracketed continuations alike."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    lines = source.splitlines(keepends=True)
+    for token in reversed(tokens):
+        if token.type in (tokenize.NEWLINE, tokenize.NL) and token.start[0] <= len(lines):
+            row, column = token.start
+            line = lines[row - 1]
+            if "#" not in line[:column] or token.type == tokenize.NL and not line[:column].strip():
+                text = rng.choice(["# note", "# ünïcode ✓", "#", "# type: ignore", "# TSL"])
+                lines[row - 1] = line[:column] + "  " + text + line[column:]
+    return "".join(lines)
+
+
+def crlf(source: str, rng: random.Random) -> str:
+    return source.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def tabs(source: str, rng: random.Random) -> str:
+    return re.sub(r"(?m)^((?:    )+)", lambda m: "\t" * (len(m.group(1)) // 4), source)
+
+
+def blank_lines(source: str, rng: random.Random) -> str:
+    return re.sub(r"(?m)^(def |class |import |from )", lambda m: "\n\n" + m.group(1), source)
+
+
+def wrap_in_class(source: str, rng: random.Random) -> str:
+    return "class Wrapper:\n" + _indented(source) + "\n"
+
+
+def wrap_in_closure(source: str, rng: random.Random) -> str:
+    return "def build():\n" + _indented(source) + "    return locals()\n\n\nTRAINING = build()\n"
+
+
+def _indented(source: str) -> str:
+    return "".join("    " + line if line.strip() else line for line in source.splitlines(keepends=True)) or "    pass"
+
+
+def decorate_functions(source: str, rng: random.Random) -> str:
+    decorator = rng.choice(["@functools.wraps(print)", "@staticmethod", "@decorator(1, key=lambda x: x)", "@d"])
+    return re.sub(r"(?m)^([ \t]*)(def |async def )", lambda m: f"{m.group(1)}{decorator}\n{m.group(1)}{m.group(2)}",
+                  source)
+
+
+def continue_lines(source: str, rng: random.Random) -> str:
+    """Break lines after commas and before ``=``, with brackets or a backslash."""
+    source = re.sub(r"(?m)^(\s*\w+) = ", lambda m: f"{m.group(1)} = \\\n    ", source, count=rng.randint(1, 5))
+    return re.sub(r", (?=\w)", ",\n        ", source, count=rng.randint(1, 20))
+
+
+def damage(source: str, rng: random.Random) -> str:
+    """Break the source: delete, duplicate or cut a line, or insert a random character."""
+    lines = source.splitlines(keepends=True) or [""]
+    i = rng.randrange(len(lines))
+    how = rng.randrange(4)
+    if how == 0:
+        del lines[i]
+    elif how == 1:
+        lines.insert(i, lines[i])
+    elif how == 2:
+        lines[i] = lines[i][:rng.randrange(len(lines[i]) + 1)]
+    else:
+        position = rng.randrange(len(lines[i]) + 1)
+        lines[i] = lines[i][:position] + rng.choice("([{)]}:\\'\"\t\x0c\r\x00é𝟙#") + lines[i][position:]
+    return "".join(lines)
+
+
+MEANING_KEPT: Dict[str, Mutation] = {"rename_tf_alias": rename_tf_alias, "comment_every_line": comment_every_line,
+                                     "crlf": crlf, "tabs": tabs}
+MEANING_CHANGED: Dict[str, Mutation] = {"blank_lines": blank_lines, "wrap_in_class": wrap_in_class,
+                                        "wrap_in_closure": wrap_in_closure, "decorate_functions": decorate_functions,
+                                        "continue_lines": continue_lines, "damage": damage}
+
+
+def _encode(text: str, rng: random.Random) -> bytes:
+    return (b"\xef\xbb\xbf" if rng.random() < 0.2 else b"") + text.encode("utf-8")
+
+
+# -- the fuzzers ----------------------------------------------------------------------------------------------
+def test_mutated_fixtures_keep_every_property_and_meaning_keeping_mutations_keep_the_findings():
+    deadline = time.monotonic() + BUDGET
+    runs = 0
+    while time.monotonic() < deadline or runs < len(SEEDS):
+        rng = random.Random(runs)
+        original = SEEDS[runs % len(SEEDS)]
+        kept = [rng.choice(list(MEANING_KEPT)) for _ in range(rng.randint(1, 2))]
+        changed = [rng.choice(list(MEANING_CHANGED)) for _ in range(rng.randint(0, 2))] if runs >= len(SEEDS) else []
+        context = f"seed source {runs % len(SEEDS)}, mutations {kept + changed} (random.Random({runs}))"
+        text = original
+        try:
+            for name in kept:
+                text = MEANING_KEPT[name](text, rng)
+        except (tokenize.TokenError, IndentationError, SyntaxError):  # a doc snippet tokenize cannot read
+            runs += 1
+            continue
+        source = _encode(text, rng)
+        try:
+            if not changed:
+                before, parsed = check(original.encode())
+                after, parsed_after = check(source)
+                if parsed and parsed_after:
+                    assert after == before, "a mutation that keeps the meaning changed the findings"
+            for name in changed:
+                text = MEANING_CHANGED[name](text, rng)
+            check(_encode(text, rng))
+        except Exception as error:
+            raise AssertionError(f"{context}: {error}\n--- source ---\n{text}") from error
+        runs += 1
+    print(f"\nfuzzed {runs} mutated sources from {len(SEEDS)} seeds; all inputs so far: {dict(STATS)}")
+
+
+_programs = 0
+
+
+def _check_generated(seed_index: int, program: str) -> None:
+    global _programs
+    _programs += 1
+    check((SEEDS[seed_index] + "\n" + program + TRAILER).encode("utf-8", "surrogatepass"))
+
+
+def test_generated_programs_next_to_training_code_keep_every_property():
+    strategy = given(st.integers(0, len(SEEDS) - 1), hypothesmith.from_grammar() | hypothesmith.from_node())
+    options = settings(max_examples=25, deadline=None, database=None, derandomize=False,
+                       suppress_health_check=list(HealthCheck))
+    deadline = time.monotonic() + BUDGET
+    batch = 0
+    while time.monotonic() < deadline:
+        seed(batch)(options(strategy(_check_generated)))()
+        batch += 1
+    print(f"\nfuzzed {_programs} generated programs in {batch} batches; all inputs so far: {dict(STATS)}")
+    assert _programs > 0
+
+
+@pytest.mark.parametrize("path", FUZZ_FIXTURES, ids=[p.stem for p in FUZZ_FIXTURES])
+def test_inputs_fuzzing_once_broke_keep_every_property(path):
+    check(path.read_bytes())
