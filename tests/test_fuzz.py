@@ -22,6 +22,8 @@ from typing import Callable, Dict, List, Set, Tuple
 import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, seed, settings, strategies as st
+import libcst as cst
+from libcst import matchers
 from libcst.metadata import PositionProvider
 
 from tests.markers import python_blocks, strip
@@ -59,7 +61,7 @@ def check(source: bytes) -> Tuple[Set[Tuple[int, str]], bool]:
         assert result.source == source, "a source without a fixable finding was changed"
     if result.source != source:
         ast.parse(result.source)  # Python reads the fix
-        parse(result.source)  # and so does LibCST
+        assert sorted(_comments(parse(result.source))) == sorted(_comments(parse(source))), "a comment was lost"
         assert fix_source(result.source).source == result.source, "a second --fix changed the output again"
         _assert_changes_inside_fixes(source, result.source)
     return {(f.line, f.code) for f in findings}, parsed
@@ -74,8 +76,7 @@ def _assert_changes_inside_fixes(old: bytes, new: bytes) -> None:
     for finding in findings:
         for node in (finding.fix.replacements if finding.fix else ()):
             fixed_lines.update(range(positions[node].start.line, positions[node].end.line + 1))
-    old_lines = old.decode(module.encoding).splitlines(keepends=True)
-    new_lines = new.decode(module.encoding).splitlines(keepends=True)
+    old_lines, new_lines = _lines(old.decode(module.encoding)), _lines(new.decode(module.encoding))
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("replace", "delete"):
@@ -85,6 +86,15 @@ def _assert_changes_inside_fixes(old: bytes, new: bytes) -> None:
             added = "".join(new_lines[j1:j2])
             assert all(line.startswith(("import ", "from ")) or not line.strip()
                        for line in added.splitlines()), f"added outside the fixed nodes: {added!r}"
+
+
+def _lines(text: str) -> List[str]:
+    """Lines as Python counts them: ended by LF, CRLF or CR only (``str.splitlines`` also splits at form feeds)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+def _comments(module: cst.Module) -> List[str]:
+    return [comment.value for comment in matchers.findall(module, matchers.Comment())]
 
 
 # -- mutations ------------------------------------------------------------------------------------------------
