@@ -20,9 +20,11 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst
         return call.with_changes(args=[new])
     last = args[-1]
     if isinstance(last.comma, cst.Comma):  # trailing comma: keep it, after the new argument
-        separator = cst.Comma(whitespace_after=call.whitespace_before_args)
-        if not isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
-            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        before_args = call.whitespace_before_args  # the new line starts as the first argument's does
+        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        if isinstance(before_args, cst.ParenthesizedWhitespace):  # (without the comment after the "(")
+            separator = cst.Comma(whitespace_after=before_args.with_changes(
+                first_line=cst.TrailingWhitespace(newline=before_args.first_line.newline), empty_lines=[]))
         args[-1] = last.with_changes(comma=separator)
         new = new.with_changes(comma=last.comma)
     else:  # the space before ")" belongs to the last argument: it moves to the new last one
