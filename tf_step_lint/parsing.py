@@ -118,8 +118,8 @@ def on_big_stack(function: Callable[..., _T], *args) -> _T:
     native parser.
 
     One thread serves the whole process: a new thread per file would cost LibCST its per-thread set-up each time.
-    Callers hand it a whole file's work, not just the parse, because a tree built on one core and analysed on the
-    other cost a third more time.  After a fork the thread is gone, and is started again.
+    Callers hand it a whole file's work (parse, analysis, fixes), which is also walked recursively, so a file costs
+    one hand-over.  After a fork the thread is gone, and is started again.
     """
     global _parser_thread
     if threading.current_thread() is _parser_thread:
