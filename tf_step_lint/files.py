@@ -8,7 +8,6 @@ temporary copy and an atomic rename, after checking that the file still holds wh
 import errno
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -120,6 +119,8 @@ def write_atomically(path: str, expected: bytes, new: bytes) -> None:
     so an interruption at any moment leaves either the old bytes or the new.  Refuses a read-only file, one that
     no longer holds ``expected``, and a ``new`` that does not parse.
     """
+    import tempfile  # only a run that writes pays for importing it
+
     from tf_step_lint.engine import SourceError, parse
 
     try:
