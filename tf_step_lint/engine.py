@@ -16,6 +16,8 @@ from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 from tf_step_lint.target import Version
 
 MAX_FIX_PASSES = 5
+# What Python's compiler (or our size and depth limits) raise for a source it will not read.
+_REJECTED = (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge)
 # LibCST's trees, and the analysis, are walked recursively: a file Python parses can still be too deep for them.
 TOO_DEEP_TO_ANALYSE = Finding(ERROR_CODE, "cannot analyse: nested too deeply", 1, 1)
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -36,7 +38,7 @@ def parse(source: Union[str, bytes]) -> cst.Module:
         message = " ".join(error.message.split())
         raise SourceError(Finding(ERROR_CODE, f"cannot parse: {message}", error.raw_line, error.raw_column + 1)
                           ) from None
-    except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge) as error:
+    except _REJECTED as error:
         raise SourceError(_source_error(error)) from None
 
 
@@ -56,7 +58,7 @@ def _python_check(source: Union[str, bytes]) -> List[Finding]:
     """What Python's parser says of ``source``: no finding, or one TSL000."""
     try:
         check_with_python(source)
-    except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge) as error:
+    except _REJECTED as error:
         return [_source_error(error)]
     return []
 
