@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from tf_step_lint.cli import lint_paths
+from tf_step_lint.config import Configuration, Settings
 from tf_step_lint.files import collect_files
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.engine import rules_that_may_fire
@@ -32,8 +33,8 @@ def main():
     start = time.perf_counter()
     rows, totals, codes = [], Counter(), Counter()
     for tree in args.trees:  # each tree is one project, linted as the CLI lints it
-        files, _ = collect_files([tree])
-        for path, outcome in zip(files, lint_paths(files, selection, args.jobs)):
+        files, _ = collect_files([tree], Configuration(Settings()).excluded)
+        for path, outcome in zip(files, lint_paths(files, [selection] * len(files), args.jobs)):
             source = Path(path).read_bytes()
             totals.update(files=1, lines=source.count(b"\n"), analysed=bool(rules_that_may_fire(source, selection)),
                           parse_failures=any(f.code == ERROR_CODE for f in outcome.findings))

@@ -26,8 +26,8 @@ def reported(source: str, selection: Selection = ALL) -> Set[Tuple[int, str]]:
     return {(f.line, f.code) for f in lint_source(source, selection)}
 
 
-def fixed(source: str, selection: Selection = ALL) -> str:
-    return fix_source(source.encode(), selection).source.decode()
+def fixed(source: str, selection: Selection = ALL, unsafe: bool = False) -> str:
+    return fix_source(source.encode(), selection, unsafe=unsafe).source.decode()
 
 
 def python_blocks(markdown: str, heading: str) -> List[str]:

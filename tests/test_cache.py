@@ -13,6 +13,7 @@ from tests.conftest import BUGGY, run_cli
 from tests.test_project import _project
 from tf_step_lint.cache import ResultCache, digest
 from tf_step_lint.cli import lint_paths
+from tf_step_lint.config import Configuration, Settings
 from tf_step_lint.files import CACHE_DIRECTORY as DIRECTORY, collect_files
 from tf_step_lint.codes import ALL
 
@@ -37,27 +38,27 @@ def _findings(outcomes):
 
 
 def test_a_warm_run_reports_the_same_without_parsing_anything(tree, monkeypatch):
-    files, _ = collect_files([str(tree / "src")])
-    cold = lint_paths(files, ALL, 1, cache=(cache := ResultCache(tree / DIRECTORY, repr(ALL))))
+    files, _ = collect_files([str(tree / "src")], Configuration(Settings()).excluded)
+    cold = lint_paths(files, [ALL] * len(files), 1, cache=(cache := ResultCache(tree / DIRECTORY)))
     cache.save()
 
     def no_parsing(source):
         raise AssertionError("a warm run parsed a file")
 
     monkeypatch.setattr(tf_step_lint.engine, "parse", no_parsing)
-    warm = lint_paths(files, ALL, 1, cache=ResultCache(tree / DIRECTORY, repr(ALL)))
+    warm = lint_paths(files, [ALL] * len(files), 1, cache=ResultCache(tree / DIRECTORY))
     assert _findings(warm) == _findings(cold)
     assert [f.code for f in warm[0].findings] == ["TSL101"] and warm[0].findings[0].fixable
 
 
 def test_a_settled_file_is_not_even_read_again_until_it_is_written(tree, monkeypatch):
     monkeypatch.setattr(tf_step_lint.files, "RACY_SECONDS", -1)  # the files were written just now: call them settled
-    files, _ = collect_files([str(tree / "src")])
-    cold = lint_paths(files, ALL, 1, cache=(cache := ResultCache(tree / DIRECTORY, repr(ALL))))
+    files, _ = collect_files([str(tree / "src")], Configuration(Settings()).excluded)
+    cold = lint_paths(files, [ALL] * len(files), 1, cache=(cache := ResultCache(tree / DIRECTORY)))
     cache.save()
     with monkeypatch.context() as patch:
         patch.setattr(tf_step_lint.cli, "read_source", lambda path: pytest.fail(f"a warm run read {path}"))
-        warm = lint_paths(files, ALL, 1, cache=(cache := ResultCache(tree / DIRECTORY, repr(ALL))))
+        warm = lint_paths(files, [ALL] * len(files), 1, cache=(cache := ResultCache(tree / DIRECTORY)))
         cache.save()
     assert _findings(warm) == _findings(cold)
     train = tree / "src" / "train.py"
@@ -65,7 +66,7 @@ def test_a_settled_file_is_not_even_read_again_until_it_is_written(tree, monkeyp
     train.write_text(BUGGY.replace("minimize(loss)", "minimiz_(loss)"))  # same size, no finding
     os.utime(train, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime: only the ctime moved
     assert os.stat(train).st_size == before.st_size
-    edited = lint_paths(files, ALL, 1, cache=ResultCache(tree / DIRECTORY, repr(ALL)))
+    edited = lint_paths(files, [ALL] * len(files), 1, cache=ResultCache(tree / DIRECTORY))
     assert _findings(edited)[0] == [] and _findings(cold)[0] != []
 
 
@@ -141,14 +142,18 @@ def test_a_cache_directory_that_is_a_symlink_is_neither_read_nor_written(tree, t
 
 
 @pytest.mark.parametrize("entry", [
-    {"findings": "none", "calls": []},
-    {"findings": [{"code": "TSL101", "message": "m", "line": "1", "column": 1, "fixable": False}], "calls": []},
-    {"findings": [], "calls": [7]},
-    {"calls": []},
+    {"findings": "none", "calls": [], "analysed": True},
+    {"findings": [{"code": "TSL101", "message": "m", "line": "1", "column": 1, "fix": None}], "calls": [],
+     "analysed": True},
+    {"findings": [{"code": "TSL101", "message": "m", "line": 1, "column": 1, "fix": ["maybe", []]}], "calls": [],
+     "analysed": True},
+    {"findings": [], "calls": [7], "analysed": True},
+    {"findings": [], "calls": [], "analysed": "yes"},
+    {"calls": [], "analysed": True},
 ])
 def test_malformed_entries_are_misses(tree, entry):
-    cache = ResultCache(tree / DIRECTORY, repr(ALL))
-    key = cache.key(digest(BUGGY.encode()), frozenset(), True)
+    cache = ResultCache(tree / DIRECTORY)
+    key = cache.key(digest(BUGGY.encode()), frozenset(), "task")
     cache._entries[key] = entry
     assert cache.get(key) is None
 

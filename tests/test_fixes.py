@@ -64,7 +64,7 @@ def test_bytes_outside_the_fix_are_kept(prefix, newline):
     result = fix_source(source)
     step = b"tf.compat.v1.train.get_or_create_global_step()"
     expected = source.replace(b"minimize(loss)", b"minimize(loss, global_step=" + step + b")")
-    assert result.source == expected and result.fixed == 1 and result.findings == []
+    assert result.source == expected and len(result.fixed) == 1 and result.findings == []
     assert fix_source(result.source).source == result.source  # idempotent
 
 
@@ -79,7 +79,7 @@ def test_lone_cr_file_is_fixed_keeping_its_newlines():
     result = fix_source(source)
     step = b"tf.compat.v1.train.get_or_create_global_step()"
     assert result.source == source.replace(b"minimize(loss)", b"minimize(loss, global_step=" + step + b")")
-    assert (result.fixed, result.findings) == (1, [])
+    assert (len(result.fixed), result.findings) == (1, [])
 
 
 def test_a_file_libcst_cannot_print_back_is_reported_not_rewritten():

@@ -10,7 +10,7 @@ from tf_step_lint.docs import rule_docs
 
 def _sources(tmp_path):
     files = sorted((ROOT / "tests" / "fixtures" / "patterns").glob("*.py")) + sorted((ROOT / "examples").glob("*.py"))
-    for code, doc in rule_docs().items():
+    for code, doc in ((c, d.text) for c, d in rule_docs().items()):
         for heading in ("Bad", "Good", "Flagged without autofix"):
             for i, block in enumerate(python_blocks(doc, heading)):
                 path = tmp_path / f"{code}_{heading.split()[0]}_{i}.py"

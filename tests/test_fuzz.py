@@ -56,7 +56,7 @@ def check(source: bytes) -> Tuple[Set[Tuple[int, str]], bool]:
     findings = lint_source(source)
     result = fix_source(source)
     parsed = not any(f.code == "TSL000" for f in findings)
-    STATS.update(inputs=1, unparsed=not parsed, with_findings=parsed and bool(findings), fixed=result.fixed > 0)
+    STATS.update(inputs=1, unparsed=not parsed, with_findings=parsed and bool(findings), fixed=bool(result.fixed))
     if not any(f.fixable for f in findings) or not parsed:
         assert result.source == source, "a source without a fixable finding was changed"
     if result.source != source:

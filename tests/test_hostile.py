@@ -13,6 +13,7 @@ import pytest
 import tf_step_lint.engine
 from tests.conftest import BUGGY, run_cli
 from tf_step_lint.cli import lint_paths
+from tf_step_lint.config import Configuration, Settings
 from tf_step_lint.codes import ALL
 from tf_step_lint.files import MAX_BYTES, collect_files
 
@@ -160,9 +161,20 @@ def _run_without_root_powers(*args):
 def test_project_files_that_are_not_regular_files_do_not_stop_the_target_search(tmp_path, buggy_file):
     os.mkfifo(tmp_path / "requirements.txt")
     (tmp_path / "requirements-dev.txt").mkdir()
-    (tmp_path / "pyproject.toml").write_bytes(b"\xff\x00 not toml [[[")
+    os.mkfifo(tmp_path / "pyproject.toml")
     result = run_cli(buggy_file, timeout=60)
     assert result.returncode == 1 and f"{buggy_file}:{FINDING}" in result.stdout
+    given = run_cli("--config", tmp_path / "pyproject.toml", buggy_file, timeout=60)
+    assert given.returncode == 2 and given.stderr.count("\n") == 1 and "not a regular file" in given.stderr
+
+
+def test_a_pyproject_that_is_not_toml_is_one_clear_usage_error(tmp_path, buggy_file):
+    """Like ruff: a broken configuration stops the run (exit 2) rather than lint with settings it did not mean."""
+    (tmp_path / "pyproject.toml").write_bytes(b"\xff\x00 not toml [[[")
+    result = run_cli(buggy_file, timeout=60)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"tf-step-lint: error: {tmp_path / 'pyproject.toml'}: not valid TOML: ")
+    assert result.stderr.count("\n") == 1
 
 
 def test_an_unreadable_file_is_reported_and_the_run_goes_on(tmp_path, buggy_file):
@@ -184,12 +196,12 @@ def test_a_missing_path_is_reported_and_the_run_goes_on(tmp_path, buggy_file):
 def test_files_that_vanish_or_turn_into_something_else_after_collection(tmp_path, buggy_file):
     for i in range(3):
         shutil.copy(buggy_file, tmp_path / f"m{i}.py")
-    files, _ = collect_files([str(tmp_path)])
+    files, _ = collect_files([str(tmp_path)], Configuration(Settings()).excluded)
     (tmp_path / "m0.py").unlink()
     (tmp_path / "m1.py").unlink()
     os.mkfifo(tmp_path / "m1.py")
     (tmp_path / "m2.py").write_text("import os\n")
-    outcomes = dict(zip(files, lint_paths(files, ALL, 1)))
+    outcomes = dict(zip(files, lint_paths(files, [ALL] * len(files), 1)))
     messages = {os.path.basename(path): [(f.code, f.message) for f in o.findings] for path, o in outcomes.items()}
     assert messages["m0.py"] == [("TSL000", "cannot read: No such file or directory")]
     assert messages["m1.py"] == [("TSL000", "cannot read: not a regular file")]

@@ -14,7 +14,7 @@ from tf_step_lint.rules import ALL_RULES
 def _sources():
     paths = sorted((ROOT / "tests" / "fixtures" / "patterns").glob("*.py")) + sorted((ROOT / "examples").glob("*.py"))
     sources = [(p.name, p.read_text()) for p in paths]
-    for code, doc in sorted(rule_docs().items()):
+    for code, doc in ((c, d.text) for c, d in rule_docs().items()):
         for heading in ("Bad", "Good", "Flagged without autofix"):
             sources += [(f"{code}-{heading}-{i}", strip(b)) for i, b in enumerate(python_blocks(doc, heading))]
     return sources

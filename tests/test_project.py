@@ -43,7 +43,7 @@ def test_missing_step_in_another_modules_helper_is_reported_where_it_is(tmp_path
     project = _project(tmp_path)
     result = run_cli("bert", cwd=project)
     assert result.returncode == 1
-    assert result.stdout.startswith("bert/optimization.py:7:26: TSL101 `apply_gradients()` of AdamOptimizer")
+    assert result.stdout.startswith("bert/optimization.py:7:26: TSL101 [*] `apply_gradients()` of AdamOptimizer")
     assert run_cli("bert", "-j", "2", cwd=project).stdout == result.stdout
     assert run_cli("bert/optimization.py", cwd=project).stdout == ""  # one file: the caller is not in the run
     flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "TSL", "bert"], cwd=project,

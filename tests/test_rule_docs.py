@@ -4,9 +4,12 @@ import pytest
 from tests.markers import expected, fixed, python_blocks, reported, strip
 from tf_step_lint.codes import ALL, Selection
 from tf_step_lint.docs import rule_codes, rule_docs
+from tf_step_lint.engine import lint_source
+from tf_step_lint.finding import SAFE, UNSAFE
 from tf_step_lint.rules import ALL_RULES
 
-DOCS = rule_docs()
+DOCS = {code: doc.text for code, doc in rule_docs().items()}
+LEVELS = {code: doc.fix for code, doc in rule_docs().items()}
 
 
 def _selection(code):
@@ -27,7 +30,8 @@ def test_every_rule_has_a_doc_and_every_doc_a_rule():
 def test_doc_shape(code):
     doc = DOCS[code]
     rule = next(r for r in ALL_RULES if r.code == code)
-    assert doc.startswith(f"# {code} {rule.name}\n")
+    assert doc.startswith(f"# {code} {rule.name}\n\n")
+    assert rule_docs()[code].summary and "\n" not in rule_docs()[code].summary
     assert "**Fix:**" in doc and "**TF versions:**" in doc
     if "**Fix:** none" in doc:  # no autofix: the bad shapes are shown as flagged and left alone
         sections = [s for s in SECTIONS if s != "Bad"] + ["Flagged without autofix"]
@@ -47,12 +51,31 @@ def _examples(heading):
 
 @pytest.mark.parametrize("code,index,block", _examples("Bad"))
 def test_bad_example_is_flagged_at_marked_lines_and_fixes_to_fixed_example(code, index, block):
+    """`--fix` (`--unsafe-fixes` where a fix is unsafe) turns it into the Fixed block; a safe-only run leaves the
+    unsafe fixes alone."""
     marks = expected(block)
     assert marks and {c for _, c in marks} == {code}
     source, selection = strip(block), _selection(code)
     assert reported(source, selection) == marks
-    assert fixed(source, selection) == python_blocks(DOCS[code], "Fixed")[index]
-    assert reported(fixed(source, selection), selection) == set()
+    levels = {f.fix.applicability for f in lint_source(source, selection) if f.fix}
+    assert levels and levels <= ALLOWED[LEVELS[code]]
+    assert fixed(source, selection, unsafe=True) == python_blocks(DOCS[code], "Fixed")[index]
+    assert reported(fixed(source, selection, unsafe=True), selection) == set()
+    if UNSAFE in levels:
+        assert fixed(source, selection) != fixed(source, selection, unsafe=True)
+    else:
+        assert fixed(source, selection) == fixed(source, selection, unsafe=True)
+
+
+ALLOWED = {"safe": {SAFE}, "unsafe": {UNSAFE}, "safe or unsafe": {SAFE, UNSAFE}}
+
+
+@pytest.mark.parametrize("code", sorted(c for c, level in LEVELS.items() if level != "none"))
+def test_the_fix_level_a_doc_states_is_the_one_its_examples_show(code):
+    """A doc that says "safe or unsafe" shows both kinds; "safe" or "unsafe" only that kind (checked above)."""
+    levels = {f.fix.applicability for block in python_blocks(DOCS[code], "Bad")
+              for f in lint_source(strip(block), _selection(code)) if f.fix}
+    assert levels == ALLOWED[LEVELS[code]]
 
 
 @pytest.mark.parametrize("code,index,block", _examples("Flagged without autofix"))

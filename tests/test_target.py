@@ -5,7 +5,8 @@ import sys
 import pytest
 
 from tests.conftest import run_cli
-from tf_step_lint.target import DEFAULT, _detect_from, detect, parse_version
+from tf_step_lint.config import _nearest, target_for
+from tf_step_lint.target import DEFAULT, detect, parse_version
 
 USES_ESTIMATOR = "import tensorflow as tf\n\nESTIMATOR = tf.estimator.Estimator\n"
 TF1_NAME = "import tensorflow as tf\n\nSAVER = tf.train.Saver\n"
@@ -13,7 +14,8 @@ TF1_NAME = "import tensorflow as tf\n\nSAVER = tf.train.Saver\n"
 
 @pytest.fixture(autouse=True)
 def fresh_detection():
-    _detect_from.cache_clear()
+    detect.cache_clear()
+    _nearest.cache_clear()
 
 
 @pytest.mark.parametrize("text,version", [("2.15", (2, 15)), ("2.16.1", (2, 16)), (" 1.15 ", (1, 15))])
@@ -48,8 +50,8 @@ def test_the_pyproject_setting_wins_and_is_found_from_a_subfolder(tmp_path):
     (tmp_path / "requirements.txt").write_text("tensorflow==1.15\n")
     (tmp_path / "src" / "pkg").mkdir(parents=True)
     (tmp_path / "src" / "pkg" / "train.py").write_text(USES_ESTIMATOR)
-    version, source = detect(str(tmp_path / "src" / "pkg" / "train.py"))
-    assert version == (2, 16) and source.endswith("pyproject.toml: [tool.tf-step-lint] target-version")
+    assert target_for(str(tmp_path / "src" / "pkg")) == (2, 16)
+    assert detect(str(tmp_path / "src" / "pkg"))[0] == (2, 12)  # the pin, which the setting overrides
 
 
 def test_pins_in_pyproject_dependencies_and_setup_py(tmp_path):

@@ -1,12 +1,12 @@
 """The result cache: an unchanged file is not parsed again.
 
 Entries are keyed by a hash of the file's bytes plus what else its findings depend on (the training roots other
-files give it, and whether its cross-module calls were asked for). One JSON file per *settings* (tool version, the
-installed package's own files, the selected rules) holds them; a run loads it once and saves it once, through a
-temporary file and an atomic rename, so concurrent runs can only lose each other's new entries, never corrupt the
-file. Anything that does not read back exactly as written (corrupt JSON, another settings' file, a malformed
-entry) is ignored and rebuilt: a bad cache costs time, never a finding.  A cache directory that is a symlink
-(committed to a repository, say) is neither read nor written.
+files give it, whether its cross-module calls or its fixes' edits were asked for, its selected rules and
+target).  One JSON file per version of the tool (its version and the installed package's own files) holds them;
+a run loads it once and saves it once, through a temporary file and an atomic rename, so concurrent runs can only
+lose each other's new entries, never corrupt the file.  Anything that does not read back exactly as written (corrupt
+JSON, another version's file, a malformed entry) is ignored and rebuilt: a bad cache costs time, never a finding.
+A cache directory that is a symlink (committed to a repository, say) is neither read nor written.
 
 So that a warm run need not even read an unchanged file, the cache also remembers each file's content digest under
 its stamp (device, inode, size, mtime and ctime), as git's index does. A write always moves the ctime, which no tool
@@ -21,7 +21,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from tf_step_lint import __version__
 from tf_step_lint.files import Stamp, stamp_of
-from tf_step_lint.finding import CACHED_FIX, Finding
+from tf_step_lint.finding import SAFE, UNSAFE, Edit, Finding, Fix
 
 MAX_ENTRIES = 50_000  # beyond this, a save keeps only the entries this run used
 _PACKAGE = Path(__file__).resolve().parent
@@ -42,9 +42,9 @@ def _package_fingerprint() -> str:
 
 
 class ResultCache:
-    def __init__(self, directory: Path, settings: str):
+    def __init__(self, directory: Path):
         self.directory = directory
-        self.settings = digest(f"{__version__}\n{_package_fingerprint()}\n{settings}".encode())
+        self.settings = digest(f"{__version__}\n{_package_fingerprint()}".encode())
         self.path = directory / f"results-{self.settings}.json"
         self._entries, self._files = self._load()
         self._used: Dict[str, dict] = {}
@@ -74,25 +74,30 @@ class ResultCache:
             self._used_files[path] = [*stamp, source_digest]
 
     @staticmethod
-    def key(source_digest: str, roots: FrozenSet[str], collect_calls: bool) -> str:
-        return digest(f"{source_digest}\n{sorted(roots)}\n{collect_calls}".encode())
+    def key(source_digest: str, roots: FrozenSet[str], task: str) -> str:
+        """``task``: the rest the result depends on (selection, target, what was asked for), as a stable string."""
+        return digest(f"{source_digest}\n{sorted(roots)}\n{task}".encode())
 
-    def get(self, key: str) -> Optional[Tuple[List[Finding], Tuple[str, ...]]]:
+    def get(self, key: str) -> Optional[Tuple[List[Finding], Tuple[str, ...], bool]]:
+        """The findings, cross-module calls and whether the file was analysed (not only syntax-checked)."""
         entry = self._entries.get(key)
         try:
-            result = ([Finding(f["code"], f["message"], f["line"], f["column"], CACHED_FIX if f["fixable"] else None)
-                       for f in entry["findings"]], tuple(entry["calls"]))
-        except (KeyError, TypeError):  # missing, or not what this module writes
+            result = ([Finding(f["code"], f["message"], f["line"], f["column"], _fix(f["fix"]))
+                       for f in entry["findings"]], tuple(entry["calls"]), entry["analysed"])
+        except (KeyError, TypeError, ValueError):  # missing, or not what this module writes
             return None
-        if not all(isinstance(c, str) for c in result[1]) or not all(_well_formed(f) for f in result[0]):
+        if not all(isinstance(c, str) for c in result[1]) or not all(_well_formed(f) for f in result[0]) or not (
+                isinstance(result[2], bool)):
             return None
         self._used[key] = entry
         return result
 
-    def put(self, key: str, findings: List[Finding], calls: Tuple[str, ...]) -> None:
+    def put(self, key: str, findings: List[Finding], calls: Tuple[str, ...], analysed: bool) -> None:
         self._added = True
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
-                                         "fixable": f.fixable} for f in findings], "calls": list(calls)}
+                                         "fix": f.fix and [f.fix.applicability,
+                                                           [[*e.start, *e.end, e.content] for e in f.fix.edits]]}
+                                        for f in findings], "calls": list(calls), "analysed": analysed}
 
     def save(self) -> None:
         """Merge this run's entries into the file as it is now; a cache that cannot be written is skipped."""
@@ -131,6 +136,16 @@ class ResultCache:
                 data.get("entries"), dict) or not isinstance(data.get("files"), dict):
             return {}, {}
         return data["entries"], data["files"]
+
+
+def _fix(data) -> Optional[Fix]:
+    """A fix read back: its applicability and edits, but no tree to apply it to (cli.py analyses the file again)."""
+    if data is None:
+        return None
+    applicability, edits = data
+    if applicability not in (SAFE, UNSAFE):
+        raise ValueError(applicability)
+    return Fix(applicability=applicability, edits=tuple(Edit((a, b), (c, d), str(e)) for a, b, c, d, e in edits))
 
 
 def _well_formed(finding: Finding) -> bool:

@@ -1,21 +1,24 @@
-"""The command line: ``tf-step-lint [PATHS] [--fix] [--diff]`` and ``tf-step-lint explain CODE``."""
+"""The command line: ``tf-step-lint [PATHS] [--fix] [--diff]``, ``tf-step-lint explain [CODE]`` and
+``tf-step-lint checkpoint``."""
 import argparse
-import json
 import os
 import signal
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
 from tf_step_lint.cache import ResultCache, digest
+from tf_step_lint.codes import ERROR_CODE, Selection
+from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
 from tf_step_lint.files import CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, collect_files, read_source, \
     write_atomically
-from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.finding import Finding
+from tf_step_lint.output import FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
 from tf_step_lint.project import external_roots
-from tf_step_lint.target import Version, detect, parse_version
+from tf_step_lint.target import Version, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -45,6 +48,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"tf-step-lint: interrupted by {number.name}; every file is as it was or completely fixed",
               file=sys.stderr)
         return 128 + number
+    except BrokenPipeError:  # `tf-step-lint ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit flush cannot fail again
+        return EXIT_FINDINGS
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -58,62 +64,107 @@ def _main(argv: List[str]) -> int:
         return checkpoint_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
-    select, ignore = list(_codes(args.select)), list(_codes(args.ignore))
-    if select or ignore:  # the rule docs are only read to check codes given
-        from tf_step_lint.docs import rule_codes
-
-        known = [ERROR_CODE, *rule_codes()]
-        unknown = [c for c in select + ignore if not any(k.startswith(c) for k in known)]
-        if unknown:
-            parser.error(f"unknown rule code or prefix: {', '.join(unknown)} (rules: {', '.join(known[1:])})")
+    if args.statistics and args.format in ("sarif", "github"):
+        parser.error(f"--statistics prints text or json, not {args.format}")
+    started = time.monotonic()
     paths = args.paths or ["."]
     try:
-        target = args.target_version or detect(paths[0])[0]
-    except ValueError as error:
-        parser.error(str(error))
-    selection = Selection(tuple(select) or ("TSL",), tuple(ignore), target)
-    files, errors = collect_files(paths)
-    results: List[Tuple[str, Finding]] = list(errors)
-    changed = False
-    cache = None if args.no_cache else ResultCache(Path(CACHE_DIRECTORY), repr(selection))
-    outcomes = lint_paths(files, selection, args.jobs, args.fix, args.diff, cache)
+        configuration = Configuration(_command_line(args), args.config)
+        files, errors = collect_files(paths, configuration.excluded,
+                                      configuration.excluded_with_folders if args.force_exclude else _nothing)
+        selections = [configuration.selection(path) for path in files]
+        jobs = configuration.jobs(paths[0]) or os.cpu_count() or 1
+    except ConfigError as error:
+        print(f"tf-step-lint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)
+    task = Task(args.fix, args.diff, args.unsafe_fixes, edits=args.format in ("json", "sarif"))
+    cache = None if args.no_cache else ResultCache(Path(CACHE_DIRECTORY))
+    outcomes = lint_paths(files, selections, jobs, task, cache, progress)
+    progress.clear()
     if cache is not None:
         cache.save()
+    results: List[Result] = list(errors)
+    fixed: List[Result] = []
     for path, outcome in zip(files, outcomes):
         results.extend((path, f) for f in outcome.findings)
-        changed |= outcome.changed
+        fixed.extend((path, f) for f in outcome.fixed)
         if outcome.diff:
             sys.stdout.write(outcome.diff)
-        if outcome.note:
-            print(f"{path}: {outcome.note}", file=sys.stderr)
-    _report(results, args.format)
+    if args.statistics:
+        render_statistics(results, args.format, args.unsafe_fixes, sys.stdout)
+    else:
+        render(results, args.format, args.unsafe_fixes, sys.stdout)
+    if args.show_fixes and (args.fix or args.diff):
+        render_fixes(fixed, args.diff, sys.stdout)
+    if progress.enabled:
+        print(summary(len(files), sum(o.analysed for o in outcomes), sum(o.cached for o in outcomes), results,
+                      len(fixed), args.unsafe_fixes, args.fix or args.diff, time.monotonic() - started),
+              file=sys.stderr)
     if any(f.code == ERROR_CODE for _, f in results):
         return EXIT_ERROR
-    return EXIT_FINDINGS if results or (args.diff and changed) else EXIT_CLEAN
+    return EXIT_FINDINGS if results or (args.diff and fixed) else EXIT_CLEAN
+
+
+def _nothing(path: str) -> bool:
+    return False
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tf-step-lint",
         description="Find TensorFlow Estimator training bugs that never raise. "
-                    "`tf-step-lint explain CODE` prints a rule's documentation.")
+                    "`tf-step-lint explain [CODE]` lists the rules or prints one's documentation. Settings come "
+                    "from [tool.tf-step-lint] in the nearest pyproject.toml; flags override them.")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
-    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
-    parser.add_argument("--select", action="append", default=[], metavar="CODES",
-                        help="comma-separated code prefixes to report (default: all)")
-    parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
-                        help="comma-separated code prefixes not to report")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--target-version", type=_version, metavar="X.Y",
-                        help="the TensorFlow version the code runs on (default: from pyproject.toml's "
-                             "[tool.tf-step-lint] target-version or the project's TensorFlow pin, else 2.15)")
-    parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
-                        help="files linted in parallel (default: the number of CPUs)")
+    fixing = parser.add_argument_group("fixes")
+    fixing.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
+    fixing.add_argument("--unsafe-fixes", action="store_true",
+                        help="also apply (with --fix, --diff) and mark [*] the unsafe fixes")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the fixes --fix would make as a unified diff; change nothing")
+    fixing.add_argument("--show-fixes", action="store_true", help="list the findings fixed, per file and code")
+    rules = parser.add_argument_group("rules (override [tool.tf-step-lint])")
+    rules.add_argument("--select", type=_codes, metavar="CODES",
+                       help="comma-separated code prefixes to report, instead of the configured ones")
+    rules.add_argument("--extend-select", type=_codes, action="append", default=[], metavar="CODES",
+                       help="code prefixes to report, besides the selected ones")
+    rules.add_argument("--ignore", type=_codes, action="append", default=[], metavar="CODES",
+                       help="code prefixes not to report")
+    rules.add_argument("--per-file-ignores", type=_per_file_ignore, action="append", default=[],
+                       metavar="GLOB:CODES", help="code prefixes not to report in files matching GLOB")
+    rules.add_argument("--target-version", type=_version, metavar="X.Y",
+                       help="the TensorFlow version the code runs on (default: target-version, else the "
+                            "project's TensorFlow pin, else 2.15)")
+    files = parser.add_argument_group("files")
+    files.add_argument("--exclude", type=_globs, metavar="GLOBS",
+                       help="comma-separated globs of files and folders not to lint, instead of the configured "
+                            "(and default) ones")
+    files.add_argument("--extend-exclude", type=_globs, action="append", default=[], metavar="GLOBS",
+                       help="globs to exclude besides those")
+    files.add_argument("--force-exclude", action="store_true",
+                       help="exclude even files named on the command line (for pre-commit)")
+    files.add_argument("--config", metavar="FILE",
+                       help="the pyproject.toml whose [tool.tf-step-lint] applies to every file")
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="text")
+    out.add_argument("--statistics", action="store_true", help="count the findings per code instead of listing them")
+    out.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress and no summary line, even in a terminal")
+    parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                        help="files linted in parallel (default: jobs, else the number of CPUs)")
     parser.add_argument("--no-cache", action="store_true",
                         help=f"neither read nor write the result cache ({CACHE_DIRECTORY}/ in the current directory)")
     parser.add_argument("--version", action="version", version=f"tf-step-lint {__version__}")
     return parser
+
+
+def _command_line(args: argparse.Namespace) -> Settings:
+    return Settings(select=args.select, ignore=tuple(c for group in args.ignore for c in group),
+                    extend_select=tuple(c for group in args.extend_select for c in group),
+                    per_file_ignores=tuple(args.per_file_ignores), exclude=args.exclude,
+                    extend_exclude=tuple(g for group in args.extend_exclude for g in group),
+                    target_version=args.target_version, jobs=args.jobs)
 
 
 def _positive(value: str) -> int:
@@ -130,9 +181,22 @@ def _version(value: str) -> Version:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _codes(values: List[str]) -> Iterator[str]:
-    for value in values:
-        yield from (c.strip().upper() for c in value.split(",") if c.strip())
+def _codes(value: str) -> Tuple[str, ...]:
+    try:
+        return check_codes([c for c in value.split(",") if c.strip()], "the command line")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _globs(value: str) -> Tuple[str, ...]:
+    return tuple(g.strip() for g in value.split(",") if g.strip())
+
+
+def _per_file_ignore(value: str) -> Tuple[str, Tuple[str, ...]]:
+    glob, colon, codes = value.rpartition(":")
+    if not colon or not glob:
+        raise argparse.ArgumentTypeError(f"expected GLOB:CODES, not {value!r}")
+    return glob, _codes(codes)
 
 
 @dataclass(frozen=True)
@@ -140,46 +204,54 @@ class Outcome:
     """What one file produced; printed by the main process, in file order."""
 
     findings: List[Finding]
-    changed: bool = False  # a fix changed (with --diff: would change) the file
+    fixed: List[Finding] = field(default_factory=list)  # the findings fixed (with --diff: that would be)
     diff: str = ""
-    note: str = ""
     calls: Tuple[str, ...] = ()  # functions of other modules its model_fns build their train op with
+    analysed: bool = True  # False: the prefilter showed no rule can fire here; only the syntax was checked
+    cached: bool = False  # read from the result cache
     digest: Optional[str] = None  # of the bytes linted, when the outcome depends on nothing else (cacheable)
     stamp: Optional[Stamp] = None  # of the file those bytes came from, when it had settled (see cache.read_source)
 
 
-def lint_paths(files: List[str], selection: Selection, jobs: int, fix: bool = False, diff: bool = False,
-               cache: Optional[ResultCache] = None) -> List[Outcome]:
-    """Lint (or fix) ``files`` as one project; the outcomes in file order.
+def lint_paths(files: List[str], selections: Sequence[Selection], jobs: int, task: "Task" = None,
+               cache: Optional[ResultCache] = None, progress: Optional[Progress] = None) -> List[Outcome]:
+    """Lint (or fix) ``files`` as one project, each with its selection; the outcomes in file order.
 
     Every file is linted once, recording its model_fns' calls into other modules of the run; then only the files
-    that hold such a function (or, with ``fix``/``diff``, a fixable finding) are processed again.  Lint results
-    come from ``cache`` where it has them.
+    that hold such a function (or, when fixing, a fixable finding) are processed again.  Lint results come from
+    ``cache`` where it has them.
     """
+    task = task or Task()
+    progress = progress or Progress(enabled=False)
     no_roots = frozenset()
-    task = _Task(fix, diff, selection)
+    progress.add(len(files))
     if len(files) <= 1:  # no other file to follow a train op into: one pass
-        return _run(task, [(p, no_roots) for p in files], jobs, cache)
-    first = _run(_Task(False, False, selection, collect_calls=True), [(p, no_roots) for p in files], jobs, cache)
+        return _run(task, [(p, no_roots, s) for p, s in zip(files, selections)], jobs, cache, progress)
+    first = _run(replace(task, fix=False, diff=False, collect_calls=True),
+                 [(p, no_roots, s) for p, s in zip(files, selections)], jobs, cache, progress)
     roots = external_roots(files, [outcome.calls for outcome in first])
     again = [i for i, (path, outcome) in enumerate(zip(files, first))
-             if path in roots or ((fix or diff) and any(f.fixable for f in outcome.findings))]
-    tasks = [(files[i], roots.get(files[i], no_roots)) for i in again]
-    redone = dict(zip(again, _run(task, tasks, jobs, cache)))
+             if path in roots or (task.fixing and any(f.fixable_at(task.unsafe) for f in outcome.findings))]
+    progress.add(len(again))
+    items = [(files[i], roots.get(files[i], no_roots), selections[i]) for i in again]
+    redone = dict(zip(again, _run(task, items, jobs, cache, progress)))
     return [redone.get(i, outcome) for i, outcome in enumerate(first)]
 
 
-def _run(task: "_Task", items: List[Tuple[str, FrozenSet[str]]], jobs: int, cache: Optional[ResultCache]
+Item = Tuple[str, FrozenSet[str], Selection]  # a file, the training roots other files give it, its selection
+
+
+def _run(task: "Task", items: List[Item], jobs: int, cache: Optional[ResultCache], progress: Progress
          ) -> List[Outcome]:
     """``task`` over ``items`` in order; lint results the cache holds are not computed again, new ones are added.
 
     The cache is stored under the digest of the bytes the task itself read, so a file that changes meanwhile can
     never store its old findings under its new content.
     """
-    if cache is None or task.fix or task.diff:
-        return list(_map(task, items, jobs))
+    if cache is None or task.fixing:
+        return _map(task, items, jobs, progress)
     outcomes: List[Optional[Outcome]] = []
-    for path, roots in items:
+    for path, roots, selection in items:
         if cache.empty:  # a cold run: nothing to look up
             outcomes.append(None)
             continue
@@ -191,68 +263,85 @@ def _run(task: "_Task", items: List[Tuple[str, FrozenSet[str]]], jobs: int, cach
                 outcomes.append(None)
                 continue
             cache.remember(path, stamp, source_digest := digest(source))
-        hit = cache.get(cache.key(source_digest, roots, task.collect_calls))
-        outcomes.append(Outcome(hit[0], calls=hit[1]) if hit else None)
+        hit = cache.get(cache.key(source_digest, roots, task.cache_key(selection)))
+        outcomes.append(Outcome(hit[0], calls=hit[1], analysed=hit[2], cached=True) if hit else None)
+        if hit:
+            progress.advance()
     missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
-    for i, outcome in zip(missing, _map(task, [items[i] for i in missing], jobs)):
+    for i, outcome in zip(missing, _map(task, [items[i] for i in missing], jobs, progress)):
         outcomes[i] = outcome
         if outcome.digest is not None:
-            cache.put(cache.key(outcome.digest, items[i][1], task.collect_calls), outcome.findings, outcome.calls)
-            cache.remember(items[i][0], outcome.stamp, outcome.digest)
+            path, roots, selection = items[i]
+            cache.put(cache.key(outcome.digest, roots, task.cache_key(selection)), outcome.findings, outcome.calls,
+                      outcome.analysed)
+            cache.remember(path, outcome.stamp, outcome.digest)
     return outcomes
 
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
     """Lint (or fix) one file.  A picklable callable, so worker processes can run it."""
 
-    fix: bool
-    diff: bool
-    selection: Selection
+    fix: bool = False
+    diff: bool = False
+    unsafe: bool = False  # unsafe fixes too
+    edits: bool = False  # compute each fix's text edits (the json and sarif outputs print them)
     collect_calls: bool = False  # also record calls into other modules (see project.py)
 
-    def __call__(self, task: Tuple[str, FrozenSet[str]]) -> Outcome:
-        from tf_step_lint.engine import fix_source, lint_for_project, lint_source
+    @property
+    def fixing(self) -> bool:
+        return self.fix or self.diff
 
-        path, roots = task
+    def cache_key(self, selection: Selection) -> str:
+        return f"{selection!r}\n{self.collect_calls}\n{self.edits}"
+
+    def __call__(self, item: Item) -> Outcome:
+        from tf_step_lint.engine import fix_source, lint_file
+
+        path, roots, selection = item
         try:
             source, stamp = read_source(path)
         except OSError as error:
             return Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
         except TooLarge as error:
             return Outcome([Finding(ERROR_CODE, f"not checked: {error}", 1, 1)])
-        if self.collect_calls:
-            findings, calls = lint_for_project(source, self.selection)
-            return Outcome(findings, calls=tuple(calls), digest=digest(source), stamp=stamp)
-        if not (self.fix or self.diff):
-            return Outcome(lint_source(source, self.selection, roots), digest=digest(source), stamp=stamp)
-        result = fix_source(source, self.selection, roots)
+        if not self.fixing:
+            linted = lint_file(source, selection, roots, self.collect_calls, self.edits)
+            return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
+                           digest=digest(source), stamp=stamp)
+        result = fix_source(source, selection, roots, self.unsafe)
         if result.source == source:
             return Outcome(result.findings)
         if self.diff:
-            return Outcome([], changed=True, diff=_diff(path, source, result.source))
+            return Outcome([], fixed=result.fixed, diff=_diff(path, source, result.source))
         try:
             write_atomically(path, source, result.source)
         except NotWritten as error:
             return Outcome([Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings)
         except OSError as error:
             return Outcome([Finding(ERROR_CODE, f"not fixed: {error.strerror or error}", 1, 1)] + result.findings)
-        return Outcome(result.findings, changed=True,
-                       note=f"fixed {result.fixed} finding{'s' if result.fixed != 1 else ''}")
+        return Outcome(result.findings, fixed=result.fixed)
 
 
-def _map(function: Callable, items: Sequence, jobs: int) -> Iterator:
+def _map(function: Callable[[Item], Outcome], items: Sequence[Item], jobs: int, progress: Progress
+         ) -> List[Outcome]:
     """``function`` over ``items``, results in order; worker processes only when there is enough work for them."""
     if jobs <= 1 or len(items) < 2 * jobs:
-        return map(function, items)
+        return [_advanced(function(item), progress) for item in items]
     from concurrent.futures import ProcessPoolExecutor  # imported only when used: it costs a warm run 30 ms
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         try:
-            return iter(list(pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))))
+            return [_advanced(outcome, progress) for outcome in
+                    pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))]
         except BaseException:  # interrupted: let the workers finish only the files they have started
             pool.shutdown(cancel_futures=True)
             raise
+
+
+def _advanced(outcome: Outcome, progress: Progress) -> Outcome:
+    progress.advance()
+    return outcome
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:
@@ -267,29 +356,23 @@ def _diff(path: str, old: bytes, new: bytes) -> str:
                    for line in lines)
 
 
-# -- output ------------------------------------------------------------------------------------------
-def _report(results: List[Tuple[str, Finding]], fmt: str) -> None:
-    if fmt == "json":
-        rows = [{"path": path, "line": f.line, "column": f.column, "code": f.code, "message": f.message,
-                 "fixable": f.fixable} for path, f in results]
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return
-    for path, f in results:
-        print(f"{path}:{f.line}:{f.column}: {f.code} {f.message}")
-
-
 def explain(argv: Sequence[str]) -> int:
+    """``explain``: every rule's code, name, fix safety and summary; ``explain CODE``: that rule's whole doc."""
     from tf_step_lint.docs import rule_docs
 
     docs = rule_docs()
-    if len(argv) != 1:
-        print("usage: tf-step-lint explain CODE", file=sys.stderr)
-        print("rules: " + ", ".join(sorted(docs)), file=sys.stderr)
+    if not argv:
+        width = max(len(doc.name) for doc in docs.values())
+        print(f"{'code':<8}{'name':<{width + 2}}{'fix':<16}summary")
+        for doc in docs.values():
+            print(f"{doc.code:<8}{doc.name:<{width + 2}}{doc.fix:<16}{doc.summary}")
+        return EXIT_CLEAN
+    if len(argv) > 1:
+        print("usage: tf-step-lint explain [CODE]", file=sys.stderr)
         return EXIT_ERROR
     code = argv[0].upper()
     if code not in docs:
-        print(f"tf-step-lint: unknown rule {argv[0]!r}; rules: {', '.join(sorted(docs))}", file=sys.stderr)
+        print(f"tf-step-lint: unknown rule {argv[0]!r}; rules: {', '.join(docs)}", file=sys.stderr)
         return EXIT_ERROR
-    sys.stdout.write(docs[code])
+    sys.stdout.write(docs[code].text)
     return EXIT_CLEAN

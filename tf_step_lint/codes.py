@@ -1,26 +1,23 @@
 """Which codes a run reports, for which TensorFlow.  Free of LibCST, so that a run answered from the cache starts
 fast."""
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 from tf_step_lint.target import DEFAULT, Version
 
-ERROR_CODE = "TSL000"  # a file that cannot be read, decoded or parsed
+ERROR_CODE = "TSL000"  # a file that cannot be read, decoded or parsed: always reported
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which codes to report, by prefix (the longest matching prefix decides, as in ruff), and the TensorFlow
+    """The rule codes to report (None: every rule), as config.py resolves them for a file, and the TensorFlow
     version the code targets (rules about removed or renamed APIs ask it)."""
 
-    select: Tuple[str, ...] = ("TSL",)
-    ignore: Tuple[str, ...] = ()
+    codes: Optional[Tuple[str, ...]] = None  # sorted, so that its repr keys the cache
     target: Version = DEFAULT
 
     def __contains__(self, code: str) -> bool:
-        selected = max((len(p) for p in self.select if code.startswith(p)), default=-1)
-        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        return selected > ignored
+        return self.codes is None or code in self.codes
 
 
 ALL = Selection()

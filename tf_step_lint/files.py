@@ -10,14 +10,12 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from tf_step_lint.codes import ERROR_CODE
 from tf_step_lint.finding import Finding
 
 CACHE_DIRECTORY = ".tf_step_lint_cache"
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
-                          "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIRECTORY})
 MAX_BYTES = 8 << 20  # larger files are not parsed at all: Python's parser took 62 s and 8.5 GB on a 50 MB one
 RACY_SECONDS = 3  # a file changed this recently when read is read again next time (FAT's mtime is 2 s coarse)
 Stamp = Tuple[int, int, int, int, int]
@@ -31,17 +29,24 @@ class TooLarge(Exception):
 
 
 # -- which files ---------------------------------------------------------------------------------------
-def collect_files(paths: Sequence[str]) -> Tuple[List[str], List[Tuple[str, Finding]]]:
-    """Python files under ``paths`` in a stable order, each once; given files are taken whatever their suffix."""
+def collect_files(paths: Sequence[str], excluded: Callable[[str], bool],
+                  given_excluded: Callable[[str], bool] = lambda path: False
+                  ) -> Tuple[List[str], List[Tuple[str, Finding]]]:
+    """Python files under ``paths`` in a stable order, each once; given files are taken whatever their suffix.
+
+    ``excluded`` prunes the walk (files and folders); ``given_excluded`` drops given paths (ruff's --force-exclude).
+    """
     files, errors = [], []
     for given in paths:
+        if given_excluded(given):
+            continue
         try:
             status = os.stat(given)  # follows a given symlink
         except OSError as error:
             errors.append((given, Finding(ERROR_CODE, _reason(error), 1, 1)))
             continue
         if stat.S_ISDIR(status.st_mode):
-            files.extend(sorted(_walk(given)))
+            files.extend(sorted(_walk(given, excluded)))
         elif stat.S_ISREG(status.st_mode):
             files.append(given)
         else:
@@ -61,8 +66,9 @@ def _reason(error: OSError) -> str:
     return f"cannot read: {error.strerror or error}"
 
 
-def _walk(root: str) -> Iterator[str]:
-    """Regular ``*.py`` files under ``root``; symlinks are not followed, so a walk never leaves ``root`` or loops."""
+def _walk(root: str, excluded: Callable[[str], bool]) -> Iterator[str]:
+    """Regular ``*.py`` files under ``root``; symlinks are not followed, so a walk never leaves ``root`` or loops.
+    Virtualenvs and the cache are never walked into, whatever the exclusions say."""
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -73,10 +79,11 @@ def _walk(root: str) -> Iterator[str]:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if (entry.name not in SKIPPED_DIRS and not entry.name.endswith(".egg-info")
+                    if (entry.name != CACHE_DIRECTORY and not excluded(entry.path)
                             and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))):
                         pending.append(entry.path)
-                elif entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
+                elif (entry.name.endswith(".py") and entry.is_file(follow_symlinks=False)
+                      and not excluded(entry.path)):
                     yield os.path.normpath(entry.path)
             except OSError:
                 continue

@@ -5,13 +5,30 @@ from typing import TYPE_CHECKING, Mapping, Optional, Tuple
 if TYPE_CHECKING:  # LibCST is not imported by a run answered from the cache
     import libcst as cst
 
+SAFE, UNSAFE = "safe", "unsafe"  # a fix's applicability, as ruff names it: `--fix` applies only safe ones
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One text replacement of a fix: 1-based (line, column) positions in characters, the end exclusive."""
+
+    start: Tuple[int, int]
+    end: Tuple[int, int]
+    content: str
+
 
 @dataclass(frozen=True)
 class Fix:
-    """Node replacements in the analysed tree, plus an import the replacement text needs."""
+    """Node replacements in the analysed tree, plus an import the replacement text needs.
 
-    replacements: Mapping["cst.CSTNode", "cst.CSTNode"]
+    A fix read back from the cache has no replacements (applying it needs the file analysed again); ``edits``, the
+    same change as text, are computed only for the outputs that print fixes (json, sarif).
+    """
+
+    replacements: Mapping["cst.CSTNode", "cst.CSTNode"] = field(default_factory=dict)
     add_import: Optional[Tuple[str, str]] = None  # (module, asname): import tensorflow.compat.v1 as tf
+    applicability: str = SAFE  # UNSAFE: fixes the bug but may change something the author wanted (see rule docs)
+    edits: Tuple[Edit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -26,6 +43,6 @@ class Finding:
     def fixable(self) -> bool:
         return self.fix is not None
 
-
-# Stands for the fix a cached result says a finding has; applying it needs the file analysed again (cli.py does).
-CACHED_FIX = Fix(replacements={})
+    def fixable_at(self, unsafe: bool) -> bool:
+        """A fix that `--fix` applies (with ``unsafe``: `--fix --unsafe-fixes`)."""
+        return self.fix is not None and (unsafe or self.fix.applicability == SAFE)

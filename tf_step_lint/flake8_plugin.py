@@ -1,10 +1,16 @@
-"""flake8 plugin: the CLI's findings, through the same engine, as flake8 errors."""
+"""flake8 plugin: the CLI's findings, through the same engine, as flake8 errors.
+
+flake8's own options (``--select``, ``--extend-select``, ``--per-file-ignores``, in ``.flake8``, ``setup.cfg`` or
+``tox.ini``) choose the codes; of ``[tool.tf-step-lint]`` only ``target-version`` applies, as a fact about the project.
+"""
+import os
 from typing import Iterator, Optional, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.codes import Selection
+from tf_step_lint.codes import ERROR_CODE, Selection
+from tf_step_lint.config import ConfigError, target_for
 from tf_step_lint.engine import lint_source, rules_that_may_fire
-from tf_step_lint.target import Version, detect, parse_version
+from tf_step_lint.target import Version, parse_version
 
 
 class Flake8Plugin:
@@ -31,7 +37,11 @@ class Flake8Plugin:
         source = "".join(self.lines)
         target = self.target_version
         if target is None:
-            target = detect(self.filename if self.filename not in ("-", "stdin") else ".")[0]
+            try:
+                target = target_for(os.path.dirname(self.filename) if self.filename not in ("-", "stdin") else ".")
+            except ConfigError as error:
+                yield 1, 0, f"{ERROR_CODE} {error}", type(self)
+                return
         selection = Selection(target=target)
         if not rules_that_may_fire(source, selection):  # nothing to analyse, and flake8 has checked the syntax
             return

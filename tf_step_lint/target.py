@@ -1,11 +1,12 @@
 """The TensorFlow version the linted code targets.
 
-``--target-version``, else ``target-version`` under ``[tool.tf-step-lint]`` in the nearest ``pyproject.toml``, else the
+``--target-version``, else ``target-version`` under ``[tool.tf-step-lint]`` (see config.py), else the
 project's own TensorFlow pin (``pyproject.toml`` dependencies, ``requirements*.txt``, ``setup.py``), else 2.15.  A pin
 sets the target only when it bounds the version from above (``==2.15.1``, ``~=1.15``, ``<2.16``, ``<=2.12``):
 ``tensorflow>=2.4`` says what the code needs, not what it runs on, so it is not a target.
 """
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Tuple
@@ -31,15 +32,11 @@ def spelled(version: Version) -> str:
     return f"{version[0]}.{version[1]}"
 
 
-def detect(path: str) -> Tuple[Version, str]:
-    """The target for code at ``path``, and where it was found; a bad configured value raises ValueError."""
-    start = Path(path).resolve()
-    return _detect_from(start if start.is_dir() else start.parent)
-
-
 @functools.lru_cache(maxsize=None)
-def _detect_from(directory: Path) -> Tuple[Version, str]:
-    for folder in (directory, *directory.parents):
+def detect(directory: str) -> Tuple[Version, str]:
+    """The target the project's TensorFlow pin sets for code in ``directory``, and where it was found."""
+    start = Path(os.path.abspath(directory))
+    for folder in (start, *start.parents):
         found = _in_folder(folder)
         if found is not None:
             return found
@@ -51,10 +48,10 @@ def _detect_from(directory: Path) -> Tuple[Version, str]:
 def _in_folder(folder: Path) -> Optional[Tuple[Version, str]]:
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
-        data = _toml(pyproject)
-        configured = data.get("tool", {}).get("tf-step-lint", {}).get("target-version")
-        if configured is not None:
-            return parse_version(str(configured)), f"{pyproject}: [tool.tf-step-lint] target-version"
+        try:
+            data = load_toml(pyproject)
+        except (OSError, ValueError):
+            data = {}
         project = data.get("project", {})
         requirements = [*project.get("dependencies", []),
                         *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
@@ -108,12 +105,10 @@ def _lines(path: Path) -> Sequence[str]:
         return []
 
 
-def _toml(path: Path) -> dict:
+def load_toml(path: Path) -> dict:
+    """The TOML file's data; OSError, or ValueError (tomllib's, with line and column) when it is not TOML."""
     try:
         import tomllib
     except ImportError:  # Python < 3.11
         import tomli as tomllib
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ import libcst as cst
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.optimizers import OptimizerKind, argument
 from tf_step_lint.api import Symbol, tf_api
-from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.finding import SAFE, UNSAFE, Finding, Fix
 from tf_step_lint.fixes import get_or_create_step, statement_assigning, without_arg
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
@@ -106,7 +106,8 @@ def _fix(analysis: Analysis, call: cst.Call, keras_class: Symbol, step_arg: Opti
     step_expr, add_import = step
     replacements = {}
     lines: List[cst.BaseStatement] = [statement]
-    if legacy_class is not construction.func:
+    swaps_class = legacy_class is not construction.func  # another implementation: arguments and slots may differ
+    if swaps_class:
         assign = statement.body[0]
         legacy_construction = construction.with_changes(func=legacy_class)
         lines[0] = statement.with_changes(body=[assign.with_changes(value=legacy_construction)])
@@ -119,7 +120,7 @@ def _fix(analysis: Analysis, call: cst.Call, keras_class: Symbol, step_arg: Opti
         replacements[statement] = cst.FlattenSentinel(lines)
     if step_arg is not None:
         replacements[call] = without_arg(call, step_arg)
-    return Fix(replacements, add_import) if replacements else None
+    return Fix(replacements, add_import, UNSAFE if swaps_class else SAFE) if replacements else None
 
 
 def _legacy_spelling(analysis: Analysis, func: cst.BaseExpression, keras_class: Symbol) -> Optional[cst.BaseExpression]:

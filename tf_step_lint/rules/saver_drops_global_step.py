@@ -6,7 +6,7 @@ import libcst as cst
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.index import Binding
 from tf_step_lint.analysis.optimizers import argument
-from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.finding import UNSAFE, Finding, Fix
 from tf_step_lint.fixes import without_arg
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
@@ -129,7 +129,7 @@ class SaverDropsGlobalStep(Rule):
         positional = [a for a in saver.args if a.keyword is None]
         if arg.keyword is None and positional[-1] is not arg:
             return None
-        return Fix({saver: without_arg(saver, arg)})
+        return Fix({saver: without_arg(saver, arg)}, applicability=UNSAFE)  # it saves what var_list left out
 
 
 def _bindings(analysis: Analysis, expr: cst.BaseExpression) -> Set[Binding]:

@@ -1,0 +1,241 @@
+"""Configuration: ``[tool.tf-step-lint]`` in ``pyproject.toml``, and the command line over it, resolved per file.
+
+As in ruff, each file takes the nearest ``pyproject.toml`` above it that has a ``[tool.tf-step-lint]`` table (or the
+one ``--config`` names), its patterns are relative to that file's folder, and command-line flags override it:
+``--select`` replaces the file's selection, ``--ignore`` and ``--extend-select`` adjust it.  Within one source, the
+longest matching code prefix decides, and at equal length ``ignore`` wins.
+"""
+import functools
+import os
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
+
+from tf_step_lint.codes import ERROR_CODE, Selection
+from tf_step_lint.target import Version, detect, load_toml, parse_version
+
+TABLE = "tool.tf-step-lint"
+KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude", "target-version", "jobs")
+# Folders no project lints: version control, virtualenvs, build output and caches.  `exclude` replaces these.
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist",
+                   "node_modules", ".eggs", "*.egg-info", ".mypy_cache", ".pytest_cache", ".ruff_cache")
+
+
+class ConfigError(Exception):
+    """A configuration the run cannot use; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One source of settings: a ``[tool.tf-step-lint]`` table or the command line.  None: not set there."""
+
+    select: Optional[Tuple[str, ...]] = None
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Optional[Tuple[str, ...]] = None
+    extend_exclude: Tuple[str, ...] = ()
+    target_version: Optional[Version] = None
+    jobs: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    root: Path  # the folder its patterns are relative to
+    source: str  # where it came from, for messages
+
+
+def known_codes() -> Tuple[str, ...]:
+    from tf_step_lint.docs import rule_codes  # the docs' file names: cheap, and free of LibCST
+
+    return (ERROR_CODE, *rule_codes())
+
+
+def check_codes(codes: Iterable[str], where: str) -> Tuple[str, ...]:
+    """``codes`` upper-cased, each a prefix of some rule's code; ConfigError naming ``where`` otherwise."""
+    known = known_codes()
+    checked = tuple(code.strip().upper() for code in codes)
+    unknown = [code for code in checked if not code or not any(k.startswith(code) for k in known)]
+    if unknown:
+        raise ConfigError(f"{where}: unknown rule code or prefix {', '.join(map(repr, unknown))} "
+                          f"(rules: {', '.join(known[1:])})")
+    return checked
+
+
+def selected_codes(layers: Sequence[Settings]) -> Tuple[str, ...]:
+    """The rule codes the layers (config file first, command line last) select, as ruff resolves them."""
+    known = known_codes()[1:]
+    enabled = set(known)  # the default: every rule
+    for layer in layers:
+        selectors = [(prefix, True) for prefix in layer.extend_select] + [(prefix, False) for prefix in layer.ignore]
+        if layer.select is not None:
+            enabled = set()
+            selectors += [(prefix, True) for prefix in layer.select]
+        for code in known:
+            matches = [(len(prefix), not on) for prefix, on in selectors if code.startswith(prefix)]
+            if matches:
+                (enabled.discard if max(matches)[1] else enabled.add)(code)
+    return tuple(sorted(enabled))
+
+
+def matches(path: str, patterns: Iterable[str], root: Path) -> bool:
+    """``path`` matches a glob by its name, by its path relative to ``root``, or by its absolute path."""
+    absolute = os.path.abspath(path)
+    name = os.path.basename(absolute)
+    try:
+        relative = Path(absolute).relative_to(root).as_posix()
+    except ValueError:
+        relative = None
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatchcase(name, pattern) or fnmatchcase(absolute, pattern) or (
+                relative is not None and fnmatchcase(relative, pattern)):
+            return True
+    return False
+
+
+class Configuration:
+    """The configuration of each file of a run: ``--config``'s file or the nearest one, under the command line."""
+
+    def __init__(self, command_line: Settings, config_file: Optional[str] = None):
+        self.command_line = command_line
+        self.fixed = _read(Path(config_file), required=True) if config_file else None
+        self._selections: Dict[str, Selection] = {}  # by folder, before per-file ignores
+
+    def for_path(self, path: str) -> Config:
+        return self.for_folder(os.path.dirname(os.path.abspath(path)))
+
+    def for_folder(self, folder: str) -> Config:
+        return self.fixed if self.fixed is not None else _nearest(os.path.abspath(folder))
+
+    def excluded(self, path: str) -> bool:
+        """``path`` matches ``exclude`` (by default DEFAULT_EXCLUDE) or ``extend-exclude``."""
+        config = self.for_path(path)
+        exclude = self.command_line.exclude or config.settings.exclude
+        if matches(path, exclude if exclude is not None else DEFAULT_EXCLUDE, config.root):
+            return True
+        return (matches(path, config.settings.extend_exclude, config.root)
+                or matches(path, self.command_line.extend_exclude, Path.cwd()))
+
+    def excluded_with_folders(self, path: str) -> bool:
+        """``path``, or a folder it is in below its configuration's folder, is excluded (--force-exclude)."""
+        absolute = Path(os.path.abspath(path))
+        root = self.for_path(path).root
+        return self.excluded(path) or any(self.excluded(str(folder)) for folder in absolute.parents
+                                          if folder != root and root in folder.parents)
+
+    def selection(self, path: str) -> Selection:
+        """The codes reported in ``path`` and the TensorFlow it targets."""
+        config = self.for_path(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        selection = self._selections.get(directory)
+        if selection is None:
+            target = self.command_line.target_version or config.settings.target_version or detect(directory)[0]
+            selection = Selection(selected_codes([config.settings, self.command_line]), target)
+            self._selections[directory] = selection
+        ignored = [c for pattern, codes in config.settings.per_file_ignores if matches(path, [pattern], config.root)
+                   for c in codes]
+        ignored += [c for pattern, codes in self.command_line.per_file_ignores if matches(path, [pattern], Path.cwd())
+                    for c in codes]
+        if not ignored:
+            return selection
+        return Selection(selected_codes([Settings(select=selection.codes, ignore=tuple(ignored))]), selection.target)
+
+    def jobs(self, path: str) -> Optional[int]:
+        """Files linted in parallel: the command line's, else the configuration of ``path`` (the first given)."""
+        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        return self.command_line.jobs or self.for_folder(folder).settings.jobs
+
+
+def target_for(directory: str) -> Version:
+    """The target version of code in ``directory`` when no command line gives one (the flake8 plugin)."""
+    return _nearest(os.path.abspath(directory)).settings.target_version or detect(directory)[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _nearest(directory: str) -> Config:
+    """The nearest ``pyproject.toml`` with a ``[tool.tf-step-lint]`` table at or above ``directory``."""
+    pyproject = Path(directory, "pyproject.toml")
+    if pyproject.is_file():
+        config = _read(pyproject, required=False)
+        if config is not None:
+            return config
+    parent = os.path.dirname(directory)
+    if parent == directory:
+        return Config(Settings(), Path.cwd(), "defaults")
+    return _nearest(parent)
+
+
+def _read(path: Path, required: bool) -> Optional[Config]:
+    if required and path.exists() and not path.is_file():  # a FIFO would block the read forever
+        raise ConfigError(f"{path}: cannot read: not a regular file")
+    try:
+        data = load_toml(path)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except ValueError as error:  # tomllib.TOMLDecodeError: "Invalid value (at line 3, column 9)"
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    table = data.get("tool", {}).get("tf-step-lint")
+    if table is None:
+        if required:
+            raise ConfigError(f"{path}: no [{TABLE}] table")
+        return None
+    return Config(_settings(table, path), path.resolve().parent, str(path))
+
+
+def _settings(table: Mapping, path: Path) -> Settings:
+    text = path.read_text(encoding="utf-8", errors="replace")
+
+    def where(key: Optional[str] = None) -> str:
+        return f"{path}:{_line_of(text, key)}: [{TABLE}]" + (f" {key}" if key else "")
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where()}: must be a table")
+    for key in table:
+        if key not in KEYS:
+            raise ConfigError(f"{where(key)}: unknown key {key!r} (known: {', '.join(KEYS)})")
+    values: Dict[str, object] = {}
+    for key in ("select", "ignore", "extend-select"):
+        if key in table:
+            values[key.replace("-", "_")] = check_codes(_strings(table[key], where(key)), where(key))
+    for key in ("exclude", "extend-exclude"):
+        if key in table:
+            values[key.replace("-", "_")] = _strings(table[key], where(key))
+    if "per-file-ignores" in table:
+        mapping = table["per-file-ignores"]
+        if not isinstance(mapping, dict):
+            raise ConfigError(f"{where('per-file-ignores')}: must be a table of glob = [codes]")
+        here = where("per-file-ignores")
+        values["per_file_ignores"] = tuple((pattern, check_codes(_strings(codes, here), f"{here} {pattern!r}"))
+                                           for pattern, codes in mapping.items())
+    if "target-version" in table:
+        try:
+            values["target_version"] = parse_version(str(table["target-version"]))
+        except ValueError as error:
+            raise ConfigError(f"{where('target-version')}: {error}") from None
+    if "jobs" in table:
+        jobs = table["jobs"]
+        if type(jobs) is not int or jobs < 1:
+            raise ConfigError(f"{where('jobs')}: must be a whole number of at least 1, not {jobs!r}")
+        values["jobs"] = jobs
+    return Settings(**values)
+
+
+def _strings(value: object, where: str) -> Tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where}: must be a list of strings, not {value!r}")
+    return tuple(value)
+
+
+def _line_of(text: str, key: Optional[str]) -> int:
+    """The line of ``key`` in the ``[tool.tf-step-lint]`` table (of the table itself without a key), else 1."""
+    header = re.search(r'^\s*\[\s*tool\s*\.\s*"?tf-step-lint"?\s*\]', text, re.M)
+    start = header.start() if header else 0
+    if key is not None:
+        found = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=', re.M).search(text, start)
+        if found:
+            return text.count("\n", 0, found.start()) + 1
+    return text.count("\n", 0, start) + 1
