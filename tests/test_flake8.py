@@ -1,9 +1,11 @@
 """The flake8 plugin reports exactly what the CLI reports, through a real flake8 process."""
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, run_cli
+from tf_step_lint import __version__
 from tests.markers import python_blocks, strip
 from tf_step_lint.docs import rule_docs
 
@@ -38,6 +40,18 @@ def test_flake8_select_tsl_equals_the_cli(tmp_path):
     assert _triples(flake8.stdout) == expected
 
 
-def test_flake8_lists_the_plugin():
+def test_flake8_version_lists_the_plugin_with_its_version():
     result = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True)
-    assert "tf-step-lint" in result.stdout
+    assert f"tf-step-lint: {__version__}" in " ".join(result.stdout.split())  # flake8 wraps long lines
+
+
+def test_messages_follow_flake8_conventions_and_say_what_the_cli_says(tmp_path):
+    """flake8's `path:row:col: CODE text`: the code first, one line, no fix marker (flake8 has no --fix), and
+    the same text and 1-based column as the CLI."""
+    files = _sources(tmp_path)
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "TSL", *map(str, files)],
+                            capture_output=True, text=True).stdout.splitlines()
+    cli = run_cli(*files).stdout.splitlines()
+    assert len(flake8) == len(cli) >= 40
+    assert all(re.fullmatch(r"[^:]+:\d+:\d+: TSL\d{3} [^\s\[][^\n]*", line) for line in flake8)
+    assert sorted(flake8) == sorted(line.replace(" [*] ", " ") for line in cli)

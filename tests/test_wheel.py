@@ -5,6 +5,7 @@ installed tests run the venv's own executables from a directory outside the chec
 the source tree.
 """
 import configparser
+import json
 import os
 import subprocess
 import sys
@@ -127,6 +128,20 @@ def test_cli_explains_from_the_installed_docs(run):
     result = run("tf-step-lint", "explain", "TSL202")
     assert result.returncode == 0, result.stderr
     assert result.stdout == (ROOT / "rules" / "TSL202-export-savedmodel-renamed.md").read_text()
+
+
+def test_cli_lists_the_rules_from_the_installed_docs(run):
+    """`explain` without a code reads every shipped doc: one row per rule file."""
+    result = run("tf-step-lint", "explain")
+    assert result.returncode == 0, result.stderr
+    assert [row.split()[0] for row in result.stdout.splitlines()[1:]] == [name[:6] for name in RULE_DOCS]
+
+
+def test_cli_writes_sarif_from_the_installed_docs(run):
+    """SARIF's rule metadata comes from the shipped docs too."""
+    result = run("tf-step-lint", "--format", "sarif", "train.py")
+    rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert result.returncode == 1 and [rule["id"] for rule in rules] == [name[:6] for name in RULE_DOCS]
 
 
 def test_cli_version(run):

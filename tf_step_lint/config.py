@@ -142,7 +142,7 @@ class Configuration:
                     for c in codes]
         if not ignored:
             return selection
-        return Selection(selected_codes([Settings(select=selection.codes, ignore=tuple(ignored))]), selection.target)
+        return Selection(tuple(c for c in selection.codes if not c.startswith(tuple(ignored))), selection.target)
 
     def jobs(self, path: str) -> Optional[int]:
         """Files linted in parallel: the command line's, else the configuration of ``path`` (the first given)."""
@@ -209,8 +209,10 @@ def _settings(table: Mapping, path: Path) -> Settings:
         if not isinstance(mapping, dict):
             raise ConfigError(f"{where('per-file-ignores')}: must be a table of glob = [codes]")
         here = where("per-file-ignores")
-        values["per_file_ignores"] = tuple((pattern, check_codes(_strings(codes, here), f"{here} {pattern!r}"))
-                                           for pattern, codes in mapping.items())
+        values["per_file_ignores"] = tuple(
+            (pattern, check_codes(_strings(codes, here), f"{path}:{_line_of(text, 'per-file-ignores', pattern)}: "
+                                                         f"[{TABLE}] per-file-ignores {pattern!r}"))
+            for pattern, codes in mapping.items())
     if "target-version" in table:
         try:
             values["target_version"] = parse_version(str(table["target-version"]))
@@ -230,12 +232,17 @@ def _strings(value: object, where: str) -> Tuple[str, ...]:
     return tuple(value)
 
 
-def _line_of(text: str, key: Optional[str]) -> int:
-    """The line of ``key`` in the ``[tool.tf-step-lint]`` table (of the table itself without a key), else 1."""
-    header = re.search(r'^\s*\[\s*tool\s*\.\s*"?tf-step-lint"?\s*\]', text, re.M)
+def _line_of(text: str, key: Optional[str], item: Optional[str] = None) -> int:
+    """The line of ``key`` (of its ``item``) in the ``[tool.tf-step-lint]`` table, of the table itself without a
+    key; else 1.  A search of the text: tomllib tells no positions."""
+    header = re.search(r'^\s*\[\s*tool\s*\.\s*"?tf-step-lint"?\s*[.\]]', text, re.M)
     start = header.start() if header else 0
-    if key is not None:
-        found = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=', re.M).search(text, start)
-        if found:
-            return text.count("\n", 0, found.start()) + 1
+    for name in (key, item):
+        if name is None:
+            break
+        found = re.compile(rf'^\s*(?:"?{re.escape(name)}"?\s*=|\[\s*tool\s*\.\s*"?tf-step-lint"?\s*\.\s*'
+                           rf'"?{re.escape(name)}"?\s*\])', re.M).search(text, start)
+        if found is None:
+            break
+        start = found.start()
     return text.count("\n", 0, start) + 1
