@@ -30,6 +30,18 @@ def fixed(source: str, selection: Selection = ALL, unsafe: bool = False) -> str:
     return fix_source(source.encode(), selection, unsafe=unsafe).source.decode()
 
 
+def apply_edits(text: str, edits: List[Tuple[Tuple[int, int], Tuple[int, int], str]]) -> str:
+    """``edits`` ((line, column) start, end exclusive, 1-based, and the new text) applied to ``text``."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def offset(position: Tuple[int, int]) -> int:
+        return starts[position[0] - 1] + position[1] - 1
+
+    for start, end, content in sorted(edits, key=lambda e: offset(e[0]), reverse=True):
+        text = text[:offset(start)] + content + text[offset(end):]
+    return text
+
+
 def python_blocks(markdown: str, heading: str) -> List[str]:
     """The ```python blocks under ``## heading`` (up to the next ## heading)."""
     return [block for block, _ in claimed_blocks(markdown, heading)]

@@ -26,8 +26,8 @@ import libcst as cst
 from libcst import matchers
 from libcst.metadata import PositionProvider
 
-from tests.markers import python_blocks, strip
-from tf_step_lint.engine import _lint, fix_source, lint_source, parse, rules_that_may_fire
+from tests.markers import apply_edits, python_blocks, strip
+from tf_step_lint.engine import _apply, _lint, _with_edits, fix_source, lint_source, parse, rules_that_may_fire
 from tf_step_lint.codes import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,16 +54,29 @@ SEEDS = _seeds()
 def check(source: bytes) -> Tuple[Set[Tuple[int, str]], bool]:
     """Assert every property for ``source``; its findings as (line, code), and whether it parsed."""
     findings = lint_source(source)
-    result = fix_source(source)
+    result = fix_source(source, unsafe=True)  # every fix, unsafe ones included
     parsed = not any(f.code == "TSL000" for f in findings)
     STATS.update(inputs=1, unparsed=not parsed, with_findings=parsed and bool(findings), fixed=bool(result.fixed))
     if not any(f.fixable for f in findings) or not parsed:
         assert result.source == source, "a source without a fixable finding was changed"
+    if parsed and any(f.fixable for f in findings):
+        _assert_edits_are_the_fixes(source)
     if result.source != source:
         ast.parse(result.source)  # Python reads the fix
-        assert fix_source(result.source).source == result.source, "a second --fix changed the output again"
+        assert fix_source(result.source, unsafe=True).source == result.source, "a second --fix changed it again"
         _assert_changes_inside_fixes(source, result.source)
     return {(f.line, f.code) for f in findings}, parsed
+
+
+def _assert_edits_are_the_fixes(source: bytes) -> None:
+    """Each fix's text edits (json, sarif) turn the source into what applying that fix alone prints."""
+    module = parse(source)
+    analysis, findings = _lint(module, rules_that_may_fire(source, ALL), frozenset(), ALL.target)
+    for finding in findings:
+        if finding.fixable:
+            edits = _with_edits(analysis, finding).fix.edits
+            alone = _apply(analysis, [finding])[1].code
+            assert apply_edits(module.code, [(e.start, e.end, e.content) for e in edits]) == alone, "edits differ"
 
 
 def _assert_changes_inside_fixes(old: bytes, new: bytes) -> None:

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import BUGGY, ROOT, run_cli
-from tests.markers import python_blocks, strip
+from tests.markers import apply_edits, python_blocks, strip
 from tf_step_lint.docs import rule_docs
 from tf_step_lint.engine import fix_source, lint_file
 from tf_step_lint.output import _escape_data, _escape_property
@@ -113,15 +113,9 @@ def test_statistics_count_findings_per_code(tree):
 
 
 def _apply(text, edits):
-    """The edits (1-based line/column positions into ``text``, end exclusive) applied to ``text``."""
-    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-
-    def offset(position):
-        return starts[position["line"] - 1] + position["column"] - 1
-
-    for edit in sorted(edits, key=lambda e: offset(e["start"]), reverse=True):
-        text = text[:offset(edit["start"])] + edit["content"] + text[offset(edit["end"]):]
-    return text
+    """JSON edits (see docs/json-output.schema.json) applied to ``text``."""
+    return apply_edits(text, [((e["start"]["line"], e["start"]["column"]), (e["end"]["line"], e["end"]["column"]),
+                               e["content"]) for e in edits])
 
 
 def test_json_output_follows_its_documented_schema_and_its_edits_are_the_fix(tree):
@@ -145,9 +139,8 @@ def test_json_output_follows_its_documented_schema_and_its_edits_are_the_fix(tre
 def test_edits_keep_crlf_and_unicode_columns():
     source = "# ünïcödé\r\n" + BUGGY.replace("\n", "\r\n").replace("AdamOptimizer(0.1)", "AdamOptimizer(0.1)  ")
     finding, = lint_file(source.encode(), edits=True).findings
-    edits = [{"start": {"line": e.start[0], "column": e.start[1]}, "end": {"line": e.end[0], "column": e.end[1]},
-              "content": e.content} for e in finding.fix.edits]
-    assert _apply(source, edits) == fix_source(source.encode()).source.decode()
+    edits = [(e.start, e.end, e.content) for e in finding.fix.edits]
+    assert apply_edits(source, edits) == fix_source(source.encode()).source.decode()
 
 
 def test_sarif_validates_against_the_official_schema_with_rule_metadata_and_fixes(tree):
