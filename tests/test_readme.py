@@ -1,0 +1,68 @@
+"""The README shows real output: every ```console block is run on a copy of examples/ and must match exactly; its
+configuration examples are used as they are written."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import BUGGY, ROOT, run_cli
+
+README = (ROOT / "README.md").read_text()
+CONSOLE_BLOCKS = re.findall(r"^```console\n(.*?)^```\n", README, re.S | re.M)
+
+
+def _commands(block):
+    """(command, expected output) pairs: a `$ ` line, then the output up to the next one."""
+    pairs = []
+    for line in block.splitlines(keepends=True):
+        if line.startswith("$ "):
+            pairs.append([line[2:].rstrip("\n"), ""])
+        else:
+            pairs[-1][1] += line
+    return pairs
+
+
+def test_the_readme_has_a_console_block_for_each_format():
+    commands = [command for block in CONSOLE_BLOCKS for command, _ in _commands(block)]
+    for option in ("--format json", "--format sarif", "--format github", "--statistics", "--show-fixes", "--diff"):
+        assert any(option in command for command in commands), option
+    assert any(command == "tf-step-lint examples/" for command in commands)  # the text format
+
+
+@pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=[f"block{i}" for i in range(len(CONSOLE_BLOCKS))])
+def test_console_block_output_is_real(block, tmp_path):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    for command, expected in _commands(block):
+        result = subprocess.run(["bash", "-o", "pipefail", "-c", command.replace("python -c", f"{sys.executable} -c")],
+                                cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert result.stdout == expected, command
+        assert result.stderr == ""
+
+
+def _block(language, comment):
+    return re.search(rf"^```{language}\n{re.escape(comment)}\n(.*?)^```\n", README, re.S | re.M).group(1)
+
+
+def test_the_readme_pyproject_example_works(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(_block("toml", "# pyproject.toml"))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "generated").mkdir()
+    for path in ("train.py", "tests/train.py", "generated/train.py"):
+        (tmp_path / path).write_text(BUGGY)
+    result = run_cli(".", "--no-cache", cwd=tmp_path)
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["train.py"], result.stderr
+
+
+def test_the_readme_flake8_example_works(tmp_path):
+    (tmp_path / ".flake8").write_text(_block("ini", "# .flake8 (or [flake8] in setup.cfg or tox.ini)"))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "generated").mkdir()
+    for path in ("train.py", "tests/train.py", "generated/train.py"):
+        (tmp_path / path).write_text(BUGGY)
+    result = subprocess.run([sys.executable, "-m", "flake8", "--select", "TSL", "."], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["./train.py"], result.stderr
