@@ -33,7 +33,7 @@ def _reported(result):
     ([Settings(select=("TSL3",)), Settings(extend_select=("TSL101",))], ["TSL101", "TSL301", "TSL302"]),
 ])
 def test_codes_resolve_as_ruff_resolves_them(layers, codes):
-    assert list(selected_codes(layers)) == codes
+    assert list(selected_codes(tuple(layers))) == codes
 
 
 def test_the_nearest_pyproject_with_the_table_applies_to_each_file(tmp_path):

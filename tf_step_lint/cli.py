@@ -1,6 +1,7 @@
 """The command line: ``tf-step-lint [PATHS] [--fix] [--diff]``, ``tf-step-lint explain [CODE]`` and
 ``tf-step-lint checkpoint``."""
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -293,7 +294,7 @@ class Task:
         return self.fix or self.diff
 
     def cache_key(self, selection: Selection) -> str:
-        return f"{selection!r}\n{self.collect_calls}\n{self.edits}"
+        return f"{_spelled(selection)}\n{self.collect_calls}\n{self.edits}"
 
     def __call__(self, item: Item) -> Outcome:
         from tf_step_lint.engine import fix_source, lint_file
@@ -321,6 +322,12 @@ class Task:
         except OSError as error:
             return Outcome([Finding(ERROR_CODE, f"not fixed: {error.strerror or error}", 1, 1)] + result.findings)
         return Outcome(result.findings, fixed=result.fixed)
+
+
+@functools.lru_cache(maxsize=None)
+def _spelled(selection: Selection) -> str:
+    """``repr(selection)``, worked out once: a warm run keys every file's cache entry with it."""
+    return repr(selection)
 
 
 def _map(function: Callable[[Item], Outcome], items: Sequence[Item], jobs: int, progress: Progress

@@ -5,13 +5,13 @@ one ``--config`` names), its patterns are relative to that file's folder, and co
 ``--select`` replaces the file's selection, ``--ignore`` and ``--extend-select`` adjust it.  Within one source, the
 longest matching code prefix decides, and at equal length ``ignore`` wins.
 """
+import fnmatch
 import functools
 import os
 import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.target import Version, detect, load_toml, parse_version
@@ -44,10 +44,11 @@ class Settings:
 @dataclass(frozen=True)
 class Config:
     settings: Settings
-    root: Path  # the folder its patterns are relative to
+    root: str  # the folder its patterns are relative to
     source: str  # where it came from, for messages
 
 
+@functools.lru_cache(maxsize=1)
 def known_codes() -> Tuple[str, ...]:
     from tf_step_lint.docs import rule_codes  # the docs' file names: cheap, and free of LibCST
 
@@ -65,7 +66,8 @@ def check_codes(codes: Iterable[str], where: str) -> Tuple[str, ...]:
     return checked
 
 
-def selected_codes(layers: Sequence[Settings]) -> Tuple[str, ...]:
+@functools.lru_cache(maxsize=None)
+def selected_codes(layers: Tuple[Settings, ...]) -> Tuple[str, ...]:
     """The rule codes the layers (config file first, command line last) select, as ruff resolves them."""
     known = known_codes()[1:]
     enabled = set(known)  # the default: every rule
@@ -81,20 +83,27 @@ def selected_codes(layers: Sequence[Settings]) -> Tuple[str, ...]:
     return tuple(sorted(enabled))
 
 
-def matches(path: str, patterns: Iterable[str], root: Path) -> bool:
-    """``path`` matches a glob by its name, by its path relative to ``root``, or by its absolute path."""
-    absolute = os.path.abspath(path)
-    name = os.path.basename(absolute)
-    try:
-        relative = Path(absolute).relative_to(root).as_posix()
-    except ValueError:
-        relative = None
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatchcase(name, pattern) or fnmatchcase(absolute, pattern) or (
-                relative is not None and fnmatchcase(relative, pattern)):
-            return True
-    return False
+def matches(absolute: str, patterns: Tuple[str, ...], root: str) -> bool:
+    """The ``absolute`` path matches a glob: one without a ``/`` by its name, one with a ``/`` by its path relative to
+    ``root`` (or, written absolute, as it is), as in a .gitignore."""
+    by_name, by_path = _compiled(patterns)
+    if by_name is not None and by_name.match(absolute[absolute.rfind(os.sep) + 1:]):
+        return True
+    if by_path is None:
+        return False
+    inside = root.rstrip(os.sep) + os.sep
+    relative = absolute[len(inside):].replace(os.sep, "/") if absolute.startswith(inside) else None
+    return bool(by_path.match(absolute) or (relative is not None and by_path.match(relative)))
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
+    """Regular expressions for the globs matched by name and for those matched by path (a walk asks them of every
+    file and folder)."""
+    globs = [pattern.rstrip("/") for pattern in patterns]
+    by_name = [fnmatch.translate(glob) for glob in globs if "/" not in glob]
+    by_path = [fnmatch.translate(glob[2:] if glob.startswith("./") else glob) for glob in globs if "/" in glob]
+    return (re.compile("|".join(by_name)) if by_name else None), (re.compile("|".join(by_path)) if by_path else None)
 
 
 class Configuration:
@@ -103,43 +112,58 @@ class Configuration:
     def __init__(self, command_line: Settings, config_file: Optional[str] = None):
         self.command_line = command_line
         self.fixed = _read(Path(config_file), required=True) if config_file else None
-        self._selections: Dict[str, Selection] = {}  # by folder, before per-file ignores
+        self.cwd = os.getcwd()  # the command line's globs are relative to it
+        self._folders: Dict[str, Tuple[str, Config]] = {}  # a path's folder as written -> (absolute, config)
+        self._selections: Dict[str, Selection] = {}  # by folder as written, where no per-file ignores apply
 
     def for_path(self, path: str) -> Config:
-        return self.for_folder(os.path.dirname(os.path.abspath(path)))
+        return self._folder(path)[1]
 
     def for_folder(self, folder: str) -> Config:
         return self.fixed if self.fixed is not None else _nearest(os.path.abspath(folder))
 
+    def _folder(self, path: str) -> Tuple[str, Config]:
+        """The absolute folder of ``path`` and its configuration, worked out once per folder (a walk asks this
+        of every file)."""
+        written = os.path.dirname(path)
+        known = self._folders.get(written)
+        if known is None:
+            folder = os.path.abspath(written)
+            known = self._folders[written] = (folder, self.for_folder(folder))
+        return known
+
     def excluded(self, path: str) -> bool:
         """``path`` matches ``exclude`` (by default DEFAULT_EXCLUDE) or ``extend-exclude``."""
-        config = self.for_path(path)
-        exclude = self.command_line.exclude or config.settings.exclude
-        if matches(path, exclude if exclude is not None else DEFAULT_EXCLUDE, config.root):
-            return True
-        return (matches(path, config.settings.extend_exclude, config.root)
-                or matches(path, self.command_line.extend_exclude, Path.cwd()))
+        folder, config = self._folder(path)
+        absolute = os.path.join(folder, os.path.basename(path))
+        exclude = self.command_line.exclude if self.command_line.exclude is not None else config.settings.exclude
+        return (matches(absolute, exclude if exclude is not None else DEFAULT_EXCLUDE, config.root)
+                or matches(absolute, config.settings.extend_exclude, config.root)
+                or matches(absolute, self.command_line.extend_exclude, self.cwd))
 
     def excluded_with_folders(self, path: str) -> bool:
         """``path``, or a folder it is in below its configuration's folder, is excluded (--force-exclude)."""
         absolute = Path(os.path.abspath(path))
-        root = self.for_path(path).root
+        root = Path(self.for_path(path).root)
         return self.excluded(path) or any(self.excluded(str(folder)) for folder in absolute.parents
                                           if folder != root and root in folder.parents)
 
     def selection(self, path: str) -> Selection:
         """The codes reported in ``path`` and the TensorFlow it targets."""
-        config = self.for_path(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        selection = self._selections.get(directory)
-        if selection is None:
-            target = self.command_line.target_version or config.settings.target_version or detect(directory)[0]
-            selection = Selection(selected_codes([config.settings, self.command_line]), target)
-            self._selections[directory] = selection
-        ignored = [c for pattern, codes in config.settings.per_file_ignores if matches(path, [pattern], config.root)
-                   for c in codes]
-        ignored += [c for pattern, codes in self.command_line.per_file_ignores if matches(path, [pattern], Path.cwd())
-                    for c in codes]
+        selection = self._selections.get(os.path.dirname(path))
+        if selection is not None:  # a folder without per-file ignores: the same for all its files
+            return selection
+        folder, config = self._folder(path)
+        target = self.command_line.target_version or config.settings.target_version or detect(folder)[0]
+        selection = Selection(selected_codes((config.settings, self.command_line)), target)
+        if not (config.settings.per_file_ignores or self.command_line.per_file_ignores):
+            self._selections[os.path.dirname(path)] = selection
+            return selection
+        absolute = os.path.join(folder, os.path.basename(path))
+        ignored = [c for pattern, codes in config.settings.per_file_ignores
+                   if matches(absolute, (pattern,), config.root) for c in codes]
+        ignored += [c for pattern, codes in self.command_line.per_file_ignores
+                    if matches(absolute, (pattern,), self.cwd) for c in codes]
         if not ignored:
             return selection
         return Selection(tuple(c for c in selection.codes if not c.startswith(tuple(ignored))), selection.target)
@@ -165,7 +189,7 @@ def _nearest(directory: str) -> Config:
             return config
     parent = os.path.dirname(directory)
     if parent == directory:
-        return Config(Settings(), Path.cwd(), "defaults")
+        return Config(Settings(), os.getcwd(), "defaults")
     return _nearest(parent)
 
 
@@ -183,7 +207,7 @@ def _read(path: Path, required: bool) -> Optional[Config]:
         if required:
             raise ConfigError(f"{path}: no [{TABLE}] table")
         return None
-    return Config(_settings(table, path), path.resolve().parent, str(path))
+    return Config(_settings(table, path), os.path.dirname(os.path.abspath(path)), str(path))
 
 
 def _settings(table: Mapping, path: Path) -> Settings:

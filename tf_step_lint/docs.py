@@ -6,7 +6,6 @@ rule metadata, `--statistics`), read without importing the rules (and LibCST).
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Dict, List
 
@@ -24,11 +23,11 @@ class RuleDoc:
     text: str  # the whole Markdown doc
 
 
-def _doc_dir():
-    packaged = resources.files("tf_step_lint").joinpath("rule_docs")  # the wheel puts rules/ here
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "rules"  # a checkout or an editable install
+def _doc_dir() -> Path:
+    """Plain paths, not importlib.resources (10 ms to import, and every run needs the codes): pip unpacks wheels."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "rule_docs"  # the wheel puts rules/ here
+    return packaged if packaged.is_dir() else here.parent / "rules"  # else a checkout or an editable install
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,7 +10,6 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Dict, Sequence, TextIO, Tuple
-from urllib.parse import quote
 
 from tf_step_lint import __version__
 from tf_step_lint.codes import ERROR_CODE
@@ -112,6 +111,8 @@ def sarif(results: Sequence[Result]) -> dict:
 def _artifact(path: str) -> dict:
     """A path under the current folder as a URI relative to %SRCROOT% (what GitHub code scanning maps to the
     repository), anything else as an absolute file URI."""
+    from urllib.parse import quote  # only SARIF needs it
+
     absolute = Path(os.path.abspath(path))
     try:
         return {"uri": quote(absolute.relative_to(Path.cwd()).as_posix()), "uriBaseId": "%SRCROOT%"}

@@ -16,6 +16,7 @@ DEFAULT: Version = (2, 15)  # the last TensorFlow with tf.estimator
 _PIN = re.compile(r"""^\s*['"]?tensorflow(?:-cpu|-gpu|-intel|-macos)?\s*(?:\[[^\]]*\])?\s*(?P<spec>[<>=~!][^;#'"]*)""",
                   re.IGNORECASE)
 _CLAUSE = re.compile(r"(==|~=|<=|<|>=|>|!=)\s*(\d+)(?:\.(\d+|\*))?")
+_REQUIREMENTS = re.compile(r"requirements.*\.txt")
 _SETUP_PIN = re.compile(r"""['"](tensorflow(?:-cpu|-gpu|-intel|-macos)?\s*(?:\[[^\]]*\])?\s*[<>=~][^'"]*)['"]""",
                         re.IGNORECASE)
 
@@ -37,19 +38,26 @@ def detect(directory: str) -> Tuple[Version, str]:
     """The target the project's TensorFlow pin sets for code in ``directory``, and where it was found."""
     start = Path(os.path.abspath(directory))
     for folder in (start, *start.parents):
-        found = _in_folder(folder)
+        found, repository_root = _in_folder(folder)
         if found is not None:
             return found
-        if (folder / ".git").exists():
-            break  # the repository's root: what lies above is not this project
+        if repository_root:
+            break  # what lies above is not this project
     return DEFAULT, "default"
 
 
-def _in_folder(folder: Path) -> Optional[Tuple[Version, str]]:
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file():
+@functools.lru_cache(maxsize=None)
+def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool]:
+    """The pin in ``folder``'s project files, and whether it is a repository's root.  One listing of the folder:
+    a run asks this of every folder it lints."""
+    try:
+        with os.scandir(folder) as entries:  # only regular files: a FIFO would block the read forever
+            names = {entry.name: entry.is_file() for entry in entries}
+    except OSError:
+        return None, False
+    if names.get("pyproject.toml"):
         try:
-            data = load_toml(pyproject)
+            data = load_toml(folder / "pyproject.toml")
         except (OSError, ValueError):
             data = {}
         project = data.get("project", {})
@@ -57,19 +65,16 @@ def _in_folder(folder: Path) -> Optional[Tuple[Version, str]]:
                         *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
         pinned = _pinned(r for r in requirements if isinstance(r, str))
         if pinned is not None:
-            return pinned, f"{pyproject}: its TensorFlow pin"
-    for requirements in sorted(folder.glob("requirements*.txt")):
-        if not requirements.is_file():  # a FIFO would block the read forever
-            continue
-        pinned = _pinned(_lines(requirements))
+            return (pinned, f"{folder / 'pyproject.toml'}: its TensorFlow pin"), ".git" in names
+    for name in sorted(n for n, regular in names.items() if regular and _REQUIREMENTS.fullmatch(n)):
+        pinned = _pinned(_lines(folder / name))
         if pinned is not None:
-            return pinned, f"{requirements}: its TensorFlow pin"
-    setup = folder / "setup.py"
-    if setup.is_file():
-        pinned = _pinned(m.group(1) for m in _SETUP_PIN.finditer("\n".join(_lines(setup))))
+            return (pinned, f"{folder / name}: its TensorFlow pin"), ".git" in names
+    if names.get("setup.py"):
+        pinned = _pinned(m.group(1) for m in _SETUP_PIN.finditer("\n".join(_lines(folder / "setup.py"))))
         if pinned is not None:
-            return pinned, f"{setup}: its TensorFlow pin"
-    return None
+            return (pinned, f"{folder / 'setup.py'}: its TensorFlow pin"), ".git" in names
+    return None, ".git" in names
 
 
 def _pinned(requirements: Iterable[str]) -> Optional[Version]:
