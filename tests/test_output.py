@@ -60,7 +60,9 @@ def test_diff_shows_exactly_what_fix_does(tree, tmp_path, unsafe):
     shutil.copytree(tree, copy)
     diff = run_cli(".", "--diff", "--no-cache", *unsafe, cwd=tree)
     before = {p.name: p.read_bytes() for p in tree.iterdir()}
-    assert diff.returncode == 2 and diff.stdout.startswith("--- ")  # 2: broken.py
+    assert diff.returncode == 2 and diff.stdout.startswith("--- ")  # 2: broken.py, reported on stderr
+    assert diff.stderr.startswith("broken.py:1:12: TSL000 ") and diff.stderr.count("\n") == 1
+    assert not re.search(r"^\S+:\d+:\d+: TSL", diff.stdout, re.M)  # only the diff: no findings in it
     assert {p.name: p.read_bytes() for p in tree.iterdir()} == before  # --diff changes nothing
     subprocess.run(["git", "apply", "-p0", "--unsafe-paths", "-"], input=diff.stdout, text=True, cwd=copy,
                    check=True)
@@ -70,6 +72,15 @@ def test_diff_shows_exactly_what_fix_does(tree, tmp_path, unsafe):
     assert {p.name: p.read_bytes() for p in copy.iterdir()} == fixed
     changed = {name for name in fixed if fixed[name] != before[name]}
     assert ("tsl203_bad_0.py" in changed) == bool(unsafe)
+
+
+def test_diff_takes_no_other_format_and_exits_1_only_for_a_change(tmp_path, buggy_file):
+    assert run_cli(buggy_file, "--diff", "--format", "json").returncode == 2
+    assert run_cli(buggy_file, "--diff", "--statistics").returncode == 2
+    unfixable = tmp_path / "saver.py"
+    unfixable.write_text(UNSAFE_ONLY)
+    assert (run_cli(unfixable, "--diff").returncode, run_cli(unfixable, "--diff").stdout) == (0, "")
+    assert run_cli(unfixable, "--diff", "--unsafe-fixes").returncode == 1
 
 
 def test_show_fixes_lists_what_was_fixed_per_file_and_code(tree):

@@ -67,6 +67,8 @@ def _main(argv: List[str]) -> int:
     args = parser.parse_args(argv)
     if args.statistics and args.format in ("sarif", "github"):
         parser.error(f"--statistics prints text or json, not {args.format}")
+    if args.diff and (args.format != "text" or args.statistics):
+        parser.error("--diff prints a unified diff; it takes neither --format nor --statistics")
     started = time.monotonic()
     paths = args.paths or ["."]
     try:
@@ -92,7 +94,9 @@ def _main(argv: List[str]) -> int:
         fixed.extend((path, f) for f in outcome.fixed)
         if outcome.diff:
             sys.stdout.write(outcome.diff)
-    if args.statistics:
+    if args.diff:  # the diff is the output; files that could not be checked still say so
+        render([(path, f) for path, f in results if f.code == ERROR_CODE], "text", args.unsafe_fixes, sys.stderr)
+    elif args.statistics:
         render_statistics(results, args.format, args.unsafe_fixes, sys.stdout)
     else:
         render(results, args.format, args.unsafe_fixes, sys.stdout)
@@ -104,7 +108,9 @@ def _main(argv: List[str]) -> int:
               file=sys.stderr)
     if any(f.code == ERROR_CODE for _, f in results):
         return EXIT_ERROR
-    return EXIT_FINDINGS if results or (args.diff and fixed) else EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if fixed else EXIT_CLEAN
+    return EXIT_FINDINGS if results else EXIT_CLEAN
 
 
 def _nothing(path: str) -> bool:
