@@ -47,22 +47,23 @@ def _block(language, comment):
     return re.search(rf"^```{language}\n{re.escape(comment)}\n(.*?)^```\n", README, re.S | re.M).group(1)
 
 
-def test_the_readme_pyproject_example_works(tmp_path):
-    (tmp_path / "pyproject.toml").write_text(_block("toml", "# pyproject.toml"))
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "generated").mkdir()
+def _project(root, config_name, config_text):
+    """A project with the config file, and the same bug at the top, under tests/ and under generated/."""
+    (root / config_name).write_text(config_text)
+    for folder in ("tests", "generated"):
+        (root / folder).mkdir()
     for path in ("train.py", "tests/train.py", "generated/train.py"):
-        (tmp_path / path).write_text(BUGGY)
-    result = run_cli(".", "--no-cache", cwd=tmp_path)
+        (root / path).write_text(BUGGY)
+    return root
+
+
+def test_the_readme_pyproject_example_works(tmp_path):
+    result = run_cli(".", "--no-cache", cwd=_project(tmp_path, "pyproject.toml", _block("toml", "# pyproject.toml")))
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["train.py"], result.stderr
 
 
 def test_the_readme_flake8_example_works(tmp_path):
-    (tmp_path / ".flake8").write_text(_block("ini", "# .flake8 (or [flake8] in setup.cfg or tox.ini)"))
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "generated").mkdir()
-    for path in ("train.py", "tests/train.py", "generated/train.py"):
-        (tmp_path / path).write_text(BUGGY)
-    result = subprocess.run([sys.executable, "-m", "flake8", "--select", "TSL", "."], cwd=tmp_path,
+    project = _project(tmp_path, ".flake8", _block("ini", "# .flake8 (or [flake8] in setup.cfg or tox.ini)"))
+    result = subprocess.run([sys.executable, "-m", "flake8", "--select", "TSL", "."], cwd=project,
                             capture_output=True, text=True)
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["./train.py"], result.stderr
