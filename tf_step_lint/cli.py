@@ -74,7 +74,7 @@ def _main(argv: List[str]) -> int:
     try:
         configuration = Configuration(_command_line(args), args.config)
         files, errors = collect_files(paths, configuration.excluded,
-                                      configuration.excluded_with_folders if args.force_exclude else _nothing)
+                                      configuration.excluded_with_folders if args.force_exclude else None)
         selections = [configuration.selection(path) for path in files]
         jobs = configuration.jobs(paths[0]) or os.cpu_count() or 1
     except ConfigError as error:
@@ -111,10 +111,6 @@ def _main(argv: List[str]) -> int:
     if args.diff:
         return EXIT_FINDINGS if fixed else EXIT_CLEAN
     return EXIT_FINDINGS if results else EXIT_CLEAN
-
-
-def _nothing(path: str) -> bool:
-    return False
 
 
 def _parser() -> argparse.ArgumentParser:

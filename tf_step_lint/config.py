@@ -45,7 +45,6 @@ class Settings:
 class Config:
     settings: Settings
     root: str  # the folder its patterns are relative to
-    source: str  # where it came from, for messages
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,7 +188,7 @@ def _nearest(directory: str) -> Config:
             return config
     parent = os.path.dirname(directory)
     if parent == directory:
-        return Config(Settings(), os.getcwd(), "defaults")
+        return Config(Settings(), os.getcwd())
     return _nearest(parent)
 
 
@@ -202,12 +201,13 @@ def _read(path: Path, required: bool) -> Optional[Config]:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except ValueError as error:  # tomllib.TOMLDecodeError: "Invalid value (at line 3, column 9)"
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    table = data.get("tool", {}).get("tf-step-lint")
+    tool = data.get("tool")
+    table = tool.get("tf-step-lint") if isinstance(tool, dict) else None
     if table is None:
         if required:
             raise ConfigError(f"{path}: no [{TABLE}] table")
         return None
-    return Config(_settings(table, path), os.path.dirname(os.path.abspath(path)), str(path))
+    return Config(_settings(table, path), os.path.dirname(os.path.abspath(path)))
 
 
 def _settings(table: Mapping, path: Path) -> Settings:

@@ -30,7 +30,7 @@ class TooLarge(Exception):
 
 # -- which files ---------------------------------------------------------------------------------------
 def collect_files(paths: Sequence[str], excluded: Callable[[str], bool],
-                  given_excluded: Callable[[str], bool] = lambda path: False
+                  given_excluded: Optional[Callable[[str], bool]] = None
                   ) -> Tuple[List[str], List[Tuple[str, Finding]]]:
     """Python files under ``paths`` in a stable order, each once; given files are taken whatever their suffix.
 
@@ -38,7 +38,7 @@ def collect_files(paths: Sequence[str], excluded: Callable[[str], bool],
     """
     files, errors = [], []
     for given in paths:
-        if given_excluded(given):
+        if given_excluded is not None and given_excluded(given):
             continue
         try:
             status = os.stat(given)  # follows a given symlink
