@@ -147,6 +147,14 @@ def test_json_output_follows_its_documented_schema_and_its_edits_are_the_fix(tre
     assert checked >= 10
 
 
+def test_json_after_fix_gives_the_edits_of_the_fixes_left(tmp_path):
+    path = tmp_path / "saver.py"
+    path.write_text(UNSAFE_ONLY)
+    row, = json.loads(run_cli(path, "--fix", "--format", "json").stdout)
+    assert row["fix"]["applicability"] == "unsafe" and row["fix"]["edits"]
+    assert _apply(UNSAFE_ONLY, row["fix"]["edits"]) == fix_source(UNSAFE_ONLY.encode(), unsafe=True).source.decode()
+
+
 def test_edits_keep_crlf_and_unicode_columns():
     source = "# ünïcödé\r\n" + BUGGY.replace("\n", "\r\n").replace("AdamOptimizer(0.1)", "AdamOptimizer(0.1)  ")
     finding, = lint_file(source.encode(), edits=True).findings

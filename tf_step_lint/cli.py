@@ -313,6 +313,8 @@ class Task:
             return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
                            digest=digest(source), stamp=stamp)
         result = fix_source(source, selection, roots, self.unsafe)
+        if self.edits and any(f.fixable for f in result.findings):  # what is left to fix, as text edits too
+            result = replace(result, findings=lint_file(result.source, selection, roots, edits=True).findings)
         if result.source == source:
             return Outcome(result.findings)
         if self.diff:
