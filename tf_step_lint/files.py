@@ -51,6 +51,8 @@ def collect_files(paths: Sequence[str], excluded: Callable[[str], bool],
             files.append(given)
         else:
             errors.append((given, Finding(ERROR_CODE, "cannot read: not a regular file", 1, 1)))
+    if len(paths) == 1:  # a walk follows no symlink, so it meets each file once: no need to resolve them all
+        return files, errors
     seen, unique = set(), []
     for path in files:  # the same file under two spellings is linted (and fixed) once
         real = os.path.realpath(path)
