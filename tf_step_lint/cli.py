@@ -150,7 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     files.add_argument("--config", metavar="FILE",
                        help="the pyproject.toml whose [tool.tf-step-lint] applies to every file")
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="text")
+    out.add_argument("--format", choices=FORMATS, default="text",
+                     help="text (default); json (docs/json-output.schema.json); sarif (SARIF 2.1.0, for code "
+                          "scanning); github (workflow annotations)")
     out.add_argument("--statistics", action="store_true", help="count the findings per code instead of listing them")
     out.add_argument("-q", "--quiet", action="store_true",
                      help="no progress and no summary line, even in a terminal")
