@@ -232,3 +232,10 @@ def test_explain_without_a_code_lists_every_rule():
         doc = docs[row.split()[0]]
         assert row.split()[1] == doc.name and row.endswith(doc.summary) and f" {doc.fix} " in row
     assert {doc.fix for doc in docs.values()} == {"safe", "unsafe", "safe or unsafe", "none"}
+
+
+def test_exit_zero_keeps_only_errors_in_the_exit_code(tmp_path, buggy_file):
+    assert run_cli(buggy_file, "--exit-zero").returncode == 0
+    assert run_cli(buggy_file, "--diff", "--exit-zero").returncode == 0
+    (tmp_path / "broken.py").write_text(BROKEN)
+    assert run_cli(tmp_path, "--exit-zero").returncode == 2

@@ -108,6 +108,8 @@ def _main(argv: List[str]) -> int:
               file=sys.stderr)
     if any(f.code == ERROR_CODE for _, f in results):
         return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
     if args.diff:
         return EXIT_FINDINGS if fixed else EXIT_CLEAN
     return EXIT_FINDINGS if results else EXIT_CLEAN
@@ -156,6 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--statistics", action="store_true", help="count the findings per code instead of listing them")
     out.add_argument("-q", "--quiet", action="store_true",
                      help="no progress and no summary line, even in a terminal")
+    out.add_argument("--exit-zero", action="store_true",
+                     help="exit with 0 even when findings remain (2 still means a file or setting was bad)")
     parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
                         help="files linted in parallel (default: jobs, else the number of CPUs)")
     parser.add_argument("--no-cache", action="store_true",
