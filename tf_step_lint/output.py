@@ -38,11 +38,10 @@ def render(results: Sequence[Result], fmt: str, unsafe: bool, out: TextIO) -> No
         json.dump(sarif(results), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif fmt == "github":
-        for path, f in results:
-            level = "error"
+        for path, f in results:  # every finding is an error: each one breaks training or export
             properties = f"title={_escape_property(f'tf-step-lint ({f.code})')},file={_escape_property(path)}," \
                          f"line={f.line},col={f.column}"
-            out.write(f"::{level} {properties}::{_escape_data(_line(path, f, unsafe))}\n")
+            out.write(f"::error {properties}::{_escape_data(_line(path, f, unsafe))}\n")
     else:
         for path, f in results:
             out.write(_line(path, f, unsafe) + "\n")
