@@ -30,24 +30,28 @@ def _doc_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "rules"  # else a checkout or an editable install
 
 
+def _doc_files() -> List[Path]:
+    """rules/TSLnnn-name.md, in code order."""
+    return sorted((entry for entry in _doc_dir().iterdir() if entry.name.startswith("TSL") and entry.name.endswith(
+        ".md")), key=lambda entry: entry.name)
+
+
 @functools.lru_cache(maxsize=1)
 def rule_docs() -> Dict[str, RuleDoc]:
     """Code -> its doc, in code order; a doc without the header every doc has raises ValueError."""
     docs = {}
-    for entry in sorted(_doc_dir().iterdir(), key=lambda e: e.name):
-        if entry.name.startswith("TSL") and entry.name.endswith(".md"):
-            text = entry.read_text(encoding="utf-8")
-            head = _HEAD.match(text)
-            if head is None:
-                raise ValueError(f"{entry.name}: no '# CODE name', summary paragraph and '**Fix:**' line")
-            fix = next((level for level in FIX_LEVELS if head["fix"].startswith(level)), None)
-            if fix is None:
-                raise ValueError(f"{entry.name}: '**Fix:**' must start with one of {', '.join(FIX_LEVELS)}")
-            docs[head["code"]] = RuleDoc(head["code"], head["name"], " ".join(head["summary"].split()), fix, text)
+    for entry in _doc_files():
+        text = entry.read_text(encoding="utf-8")
+        head = _HEAD.match(text)
+        if head is None:
+            raise ValueError(f"{entry.name}: no '# CODE name', summary paragraph and '**Fix:**' line")
+        fix = next((level for level in FIX_LEVELS if head["fix"].startswith(level)), None)
+        if fix is None:
+            raise ValueError(f"{entry.name}: '**Fix:**' must start with one of {', '.join(FIX_LEVELS)}")
+        docs[head["code"]] = RuleDoc(head["code"], head["name"], " ".join(head["summary"].split()), fix, text)
     return docs
 
 
 def rule_codes() -> List[str]:
     """The rules' codes, from the docs' file names: known without reading (or parsing) the docs."""
-    return sorted(entry.name.split("-", 1)[0] for entry in _doc_dir().iterdir()
-                  if entry.name.startswith("TSL") and entry.name.endswith(".md"))
+    return [entry.name.split("-", 1)[0] for entry in _doc_files()]

@@ -9,7 +9,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 Version = Tuple[int, int]
 DEFAULT: Version = (2, 15)  # the last TensorFlow with tf.estimator
@@ -55,6 +55,11 @@ def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool]:
             names = {entry.name: entry.is_file() for entry in entries}
     except OSError:
         return None, False
+    return _pin_in(folder, names), ".git" in names
+
+
+def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, str]]:
+    """The TensorFlow pin of the project files among ``names`` (name -> is a regular file) in ``folder``."""
     if names.get("pyproject.toml"):
         try:
             data = load_toml(folder / "pyproject.toml")
@@ -65,16 +70,16 @@ def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool]:
                         *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
         pinned = _pinned(r for r in requirements if isinstance(r, str))
         if pinned is not None:
-            return (pinned, f"{folder / 'pyproject.toml'}: its TensorFlow pin"), ".git" in names
+            return pinned, f"{folder / 'pyproject.toml'}: its TensorFlow pin"
     for name in sorted(n for n, regular in names.items() if regular and _REQUIREMENTS.fullmatch(n)):
         pinned = _pinned(_lines(folder / name))
         if pinned is not None:
-            return (pinned, f"{folder / name}: its TensorFlow pin"), ".git" in names
+            return pinned, f"{folder / name}: its TensorFlow pin"
     if names.get("setup.py"):
         pinned = _pinned(m.group(1) for m in _SETUP_PIN.finditer("\n".join(_lines(folder / "setup.py"))))
         if pinned is not None:
-            return (pinned, f"{folder / 'setup.py'}: its TensorFlow pin"), ".git" in names
-    return None, ".git" in names
+            return pinned, f"{folder / 'setup.py'}: its TensorFlow pin"
+    return None
 
 
 def _pinned(requirements: Iterable[str]) -> Optional[Version]:
