@@ -46,8 +46,7 @@ CASES = {  # name: (file content, the one line expected for it after "path:" or 
     "form_feed_before_code": (BUGGY_BYTES.replace(b"\n\n\ndef", b"\n\x0c\n\n\x0cdef"), FINDING, False),  # LibCST
     "nesting_python_refuses": (b"x = " + b"1 + " * 5000 + b"1\n" + TRAILER,  # would drop that form feed
                                "1:1: TSL000 cannot parse: nested too deeply for Python's parser", False),
-    "and_chain_too_deep": (b"x = " + b"a and " * 25_000 + b"a\n" + TRAILER,
-                           "1:1: TSL000 cannot parse: nested more than 20,000 levels deep", False),
+    "and_chain_too_deep_for_libcst": (b"x = " + b"a and " * 25_000 + b"a\n" + TRAILER, None, False),  # ast: flat
     "deep_but_valid_nesting": (BUGGY_BYTES + b"x = " + b"1 + " * 2000 + b"1\n"
                                + b"y = " + b"a and " * 3000 + b"a\n", FINDING, True),
     "very_long_line": (BUGGY_BYTES + b"DATA = '" + b"a" * 2_000_000 + b"'\n", FINDING, True),
@@ -107,6 +106,33 @@ def test_deeply_nested_source_gives_tsl000_through_the_engine_not_recursion_erro
         findings = tf_step_lint.engine.lint_source(source)
         assert all(f.code == "TSL000" for f in findings)
         assert tf_step_lint.engine.fix_source(source).source == source
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the type statement is not newer than this Python")
+def test_code_newer_than_the_python_running_the_linter_gets_its_own_line(tmp_path, buggy_file):
+    """``ast`` reads the host Python's syntax; LibCST tells valid newer code (a 3.12 type statement) from broken."""
+    path = tmp_path / "newer.py"
+    path.write_bytes(b"import tensorflow as tf\ntype Step = int\n")
+    result = run_cli(path, buggy_file, "--no-cache")
+    _check_run_goes_on(result, buggy_file)
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert _lines_for(result, path) == [
+        f"2:6: TSL000 cannot parse: this code uses syntax newer than Python {version}, which runs tf-step-lint "
+        f"(invalid syntax); run tf-step-lint with a newer Python"]
+
+
+def test_an_and_chain_too_deep_for_libcst_is_analysed_but_not_fixed(tmp_path, buggy_file):
+    """``ast`` keeps ``a and b and ...`` flat, so the file is analysed; LibCST would nest it 25,000 levels deep
+    (minutes, or a crash, in its native parser), so the fix is refused with one line and the file is untouched."""
+    path = tmp_path / "deep.py"
+    content = BUGGY_BYTES + b"x = " + b"a and " * 25_000 + b"a\n"
+    path.write_bytes(content)
+    expected = _lines_for(run_cli(buggy_file, "--no-cache"), buggy_file)
+    assert expected[0].startswith(FINDING) and _lines_for(run_cli(path, "--no-cache"), path) == expected
+    result = run_cli(path, "--no-cache", "--fix")
+    assert _lines_for(result, path)[0] == "1:1: TSL000 not fixed: nested more than 20,000 levels deep for LibCST, " \
+                                          "which fixes files"
+    assert path.read_bytes() == content
 
 
 def test_a_directory_named_like_a_python_file_is_walked_not_read(tmp_path, buggy_file):

@@ -1,12 +1,20 @@
-"""Parsing in pieces (for long files) gives the same module as parsing whole: same bytes, positions, findings."""
+"""LibCST parsing in pieces (for long files, when fixing) gives the same module as parsing whole: same bytes,
+positions, fixes."""
+import ast
+
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 import tf_step_lint.parsing
 from tests.test_prefilter import _sources
-from tf_step_lint.engine import lint_source
-from tf_step_lint.parsing import parse_module
+from tf_step_lint.engine import fix_source
+from tf_step_lint.parsing import parse_for_fix
+
+
+def parse_module(source):
+    return parse_for_fix(source, ast.parse(source))
+
 
 TRICKY_JOINS = b'''# -*- coding: utf-8 -*-
 """Docstring."""
@@ -63,7 +71,7 @@ def test_joined_pieces_print_back_the_bytes_with_the_positions_of_a_whole_parse(
 def test_long_files_are_really_cut_unless_pieces_disagree_on_indentation(tiny_pieces, monkeypatch):
     parsed = []
     real_parse = cst.parse_module
-    monkeypatch.setattr(tf_step_lint.parsing.cst, "parse_module", lambda s: parsed.append(s) or real_parse(s))
+    monkeypatch.setattr(cst, "parse_module", lambda s: parsed.append(s) or real_parse(s))
     spaces_only = TRICKY_JOINS.replace(b"\t", b"    ")
     parse_module(spaces_only)
     assert len(parsed) > 3 and b"".join(parsed) == spaces_only
@@ -73,7 +81,8 @@ def test_long_files_are_really_cut_unless_pieces_disagree_on_indentation(tiny_pi
 
 
 @pytest.mark.parametrize("name,source", _sources())
-def test_findings_are_those_of_a_whole_parse(name, source, monkeypatch):
-    whole = lint_source(source.encode())
+def test_fixes_are_those_of_a_whole_parse(name, source, monkeypatch):
+    whole = fix_source(source.encode(), unsafe=True)
     monkeypatch.setattr(tf_step_lint.parsing, "PIECE_LINES", 2)
-    assert lint_source(source.encode()) == whole
+    pieces = fix_source(source.encode(), unsafe=True)
+    assert (pieces.source, pieces.fixed, pieces.findings) == (whole.source, whole.fixed, whole.findings)

@@ -38,7 +38,7 @@ TARGETS = (ALL, Selection(target=(2, 16)))
 def _full_analysis(source, selection):
     try:
         applicable = [rule for rule in ALL_RULES if selection.target >= rule.since]  # the target filters, not text
-        return _lint(parse(source), applicable, frozenset(), selection.target)[1]
+        return _lint(parse(source), source, applicable, frozenset(), selection.target)[1]
     except SourceError as error:
         return [error.finding]
 

@@ -42,9 +42,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _main(list(sys.argv[1:] if argv is None else argv))
     except (KeyboardInterrupt, Terminated) as interruption:
         if "tf_step_lint.parsing" in sys.modules:
-            from tf_step_lint.parsing import wait_for_parser
+            from tf_step_lint.parsing import wait_for_worker
 
-            wait_for_parser()
+            wait_for_worker()
         number = signal.SIGINT if isinstance(interruption, KeyboardInterrupt) else signal.SIGTERM
         print(f"tf-step-lint: interrupted by {number.name}; every file is as it was or completely fixed",
               file=sys.stderr)
@@ -364,11 +364,10 @@ def _advanced(outcome: Outcome, progress: Progress) -> Outcome:
 def _diff(path: str, old: bytes, new: bytes) -> str:
     import difflib
 
-    from tf_step_lint.engine import parse
+    from tf_step_lint.analysis import source_text
 
-    encoding = parse(old).encoding
-    lines = difflib.unified_diff(old.decode(encoding).splitlines(keepends=True),
-                                 new.decode(encoding).splitlines(keepends=True), path, path)
+    lines = difflib.unified_diff(source_text(old).splitlines(keepends=True),
+                                 source_text(new).splitlines(keepends=True), path, path)
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                    for line in lines)
 

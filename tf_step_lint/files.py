@@ -128,13 +128,12 @@ def write_atomically(path: str, expected: bytes, new: bytes) -> None:
     so an interruption at any moment leaves either the old bytes or the new.  Refuses a read-only file, one that
     no longer holds ``expected``, and a ``new`` that does not parse.
     """
-    import tempfile  # only a run that writes pays for importing it
-
-    from tf_step_lint.engine import SourceError, parse
+    import ast
+    import tempfile  # only a run that writes pays for importing these
 
     try:
-        parse(new)
-    except SourceError as error:
+        ast.parse(new)  # Python's own parser: this layer sits below tf-step-lint's parsing
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise NotWritten(f"the fixed source would not parse ({error})") from None
     target = Path(os.path.realpath(path))
     status = target.stat()

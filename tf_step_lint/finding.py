@@ -1,11 +1,11 @@
 """The one finding type that every output renders, and the fix it may carry."""
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Optional, Tuple
-
-if TYPE_CHECKING:  # LibCST is not imported by a run answered from the cache
-    import libcst as cst
+from typing import Optional, Tuple
 
 SAFE, UNSAFE = "safe", "unsafe"  # a fix's applicability, as ruff names it: `--fix` applies only safe ones
+
+Position = Tuple[int, int]  # 1-based line, 0-based column in characters (LibCST's convention)
+Operation = Tuple[str, tuple]  # the name of a function of tf_step_lint.fixes, and its arguments after the node
 
 
 @dataclass(frozen=True)
@@ -18,14 +18,28 @@ class Edit:
 
 
 @dataclass(frozen=True)
-class Fix:
-    """Node replacements in the analysed tree, plus an import the replacement text needs.
+class Change:
+    """One node of the analysed source to rewrite.  The analysis reads Python's ``ast``; the fixer finds the same
+    node again in LibCST's tree by its LibCST type and span, and applies ``operations`` to it in order.
 
-    A fix read back from the cache has no replacements (applying it needs the file analysed again); ``edits``, the
+    Plain data, so a finding crosses process boundaries and nothing of LibCST is imported to decide ``[*]``.
+    """
+
+    node_type: str  # LibCST class name: "Call", "Attribute", "Name", "SimpleStatementLine", ...
+    start: Position
+    end: Position
+    operations: Tuple[Operation, ...]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The changes that fix a finding, plus an import the new text needs.
+
+    A fix read back from the cache has no changes (applying it needs the file analysed again); ``edits``, the
     same change as text, are computed only for the outputs that print fixes (json, sarif).
     """
 
-    replacements: Mapping["cst.CSTNode", "cst.CSTNode"] = field(default_factory=dict)
+    changes: Tuple[Change, ...] = ()
     add_import: Optional[Tuple[str, str]] = None  # (module, asname): import tensorflow.compat.v1 as tf
     applicability: str = SAFE  # UNSAFE: fixes the bug but may change something the author wanted (see rule docs)
     edits: Tuple[Edit, ...] = ()

@@ -1,18 +1,23 @@
-"""Building blocks for autofixes: edits to call arguments that keep the surrounding formatting."""
-from typing import List, Optional, Tuple
+"""Applying fixes with LibCST, which prints back every byte it does not change.
+
+Rules describe a fix as data (``finding.Change``): a node's LibCST type and span, and operations named after the
+functions below.  Only a run that fixes (or prints a fix's edits) imports this module: it parses the file with
+LibCST, finds each change's node again by type and span, and applies the operations to it.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tf_step_lint.analysis import Analysis
-from tf_step_lint.finding import Fix
+from tf_step_lint.finding import Change, Finding
 
-Import = Tuple[str, str]  # (module, asname)
-_STATEMENT_CONTAINERS = (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.Finally)
+Span = Tuple[Tuple[int, int], Tuple[int, int]]
 
 
-def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
-    """``call`` with ``keyword=value`` appended, on its own line if the call puts each argument on one."""
-    new = cst.Arg(value=value, keyword=cst.Name(keyword),
+# -- operations: each takes the node (as rewritten so far) and returns its replacement ---------------------------
+def add_keyword(call: cst.Call, keyword: str, code: str) -> cst.Call:
+    """``call`` with ``keyword=code`` appended, on its own line if the call puts each argument on one."""
+    new = cst.Arg(value=cst.parse_expression(code), keyword=cst.Name(keyword),
                   equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                         whitespace_after=cst.SimpleWhitespace("")))
     args = list(call.args)
@@ -34,15 +39,12 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst
     return call.with_changes(args=[*args, new])
 
 
-def without_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
-    """``call`` without ``arg``; a removed last argument hands its comma (or its absence) to the one before.
-
-    A comment after the comma before it stays: it is about the argument that stays.
-    """
+def remove_argument(call: cst.Call, index: int) -> cst.Call:
+    """``call`` without its ``index``-th argument (in source order); a removed last argument hands its comma (or its
+    absence) to the one before.  A comment after the comma before it stays: it is about the argument that stays."""
     args = list(call.args)
-    position = args.index(arg)
-    del args[position]
-    if position == len(args) and args:
+    arg = args.pop(index)
+    if index == len(args) and args:
         previous = args[-1]
         kept = previous.comma.whitespace_after if isinstance(previous.comma, cst.Comma) else None
         if not _has_comment(kept):
@@ -54,6 +56,56 @@ def without_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
             args[-1] = previous.with_changes(comma=arg.comma,
                                              whitespace_after_arg=_comment_then(kept, arg.whitespace_after_arg))
     return call.with_changes(args=args)
+
+
+def remove_arguments(call: cst.Call, indices: Sequence[int]) -> cst.Call:
+    """``call`` without the arguments at ``indices`` (source order)."""
+    for index in sorted(indices, reverse=True):
+        call = remove_argument(call, index)
+    return call
+
+
+def replace(node: cst.BaseExpression, code: str) -> cst.BaseExpression:
+    """``code`` in place of ``node``, keeping the parentheses around it."""
+    new = cst.parse_expression(code)
+    return new.with_changes(lpar=node.lpar, rpar=node.rpar) if node.lpar else new
+
+
+def rename_attribute(attribute: cst.Attribute, name: str) -> cst.Attribute:
+    return attribute.with_changes(attr=attribute.attr.with_changes(value=name))
+
+
+def rename_method(call: cst.Call, name: str) -> cst.Call:
+    return call.with_changes(func=rename_attribute(call.func, name))
+
+
+def append_attributes(node: cst.BaseExpression, names: Sequence[str]) -> cst.BaseExpression:
+    """``node.a.b`` for ``names`` ("a", "b"); the parentheses around ``node`` move outside."""
+    result = node.with_changes(lpar=[], rpar=[])
+    for name in names:
+        result = cst.Attribute(value=result, attr=cst.Name(name))
+    return result.with_changes(lpar=node.lpar, rpar=node.rpar)
+
+
+def call(node: cst.BaseExpression) -> cst.Call:
+    """``node()``."""
+    return cst.Call(func=node.with_changes(lpar=[], rpar=[]), lpar=node.lpar, rpar=node.rpar)
+
+
+def unwrap_call(node: cst.Call) -> cst.BaseExpression:
+    """``f`` for ``f()``."""
+    return node.func.with_changes(lpar=node.lpar, rpar=node.rpar) if node.lpar else node.func
+
+
+def insert_statement_after(line: cst.SimpleStatementLine, code: str) -> cst.FlattenSentinel:
+    """``line``, then the statement ``code`` on a line of its own, with the file's indentation and newline."""
+    statement = cst.parse_statement(code)
+    return cst.FlattenSentinel([line, cst.SimpleStatementLine(body=statement.body)])
+
+
+OPERATIONS = {function.__name__: function for function in (
+    add_keyword, remove_argument, remove_arguments, replace, rename_attribute, rename_method, append_attributes,
+    call, unwrap_call, insert_statement_after)}
 
 
 def _has_comment(whitespace) -> bool:
@@ -69,37 +121,61 @@ def _comment_then(comment: cst.ParenthesizedWhitespace, rest: cst.BaseParenthesi
     return comment
 
 
-def get_or_create_step(analysis: Analysis, at: cst.CSTNode) -> Optional[Tuple[cst.BaseExpression, Optional[Import]]]:
-    """``<v1>.train.get_or_create_global_step()`` spelled for ``at``, and the import it needs, if any."""
-    reference = analysis.v1_reference(at)
-    if reference is None:
-        return None
-    spelling, import_as = reference
-    expr = cst.parse_expression(f"{spelling}.train.get_or_create_global_step()")
-    return expr, (("tensorflow.compat.v1", import_as) if import_as else None)
+# -- applying ------------------------------------------------------------------------------------------------
+class Located:
+    """LibCST's tree with every node findable by its type name and span."""
+
+    def __init__(self, module: cst.Module):
+        self.module = module
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self._nodes: Dict[Tuple[str, Span], cst.CSTNode] = {}
+        for node, where in positions.items():
+            key = (type(node).__name__, ((where.start.line, where.start.column), (where.end.line, where.end.column)))
+            self._nodes.setdefault(key, node)
+
+    def node(self, change: Change) -> Optional[cst.CSTNode]:
+        return self._nodes.get((change.node_type, (change.start, change.end)))
 
 
-def step_fix(analysis: Analysis, at: cst.CSTNode, build) -> Optional[Fix]:
-    """A fix whose replacements ``build(step_expression)`` returns, with the import the step needs."""
-    step = get_or_create_step(analysis, at)
-    if step is None:
-        return None
-    expr, add_import = step
-    return Fix(build(expr), add_import)
+def apply(located: Located, findings: Sequence[Finding]) -> Tuple[List[Finding], cst.Module]:
+    """Apply the fixes of ``findings`` whose nodes do not overlap an earlier fix's; the rest wait for the next pass.
+    Changes of one fix may nest (a statement and a call in it): they compose.  The findings fixed, and the new tree.
+    A fix whose nodes are not all found is not applied."""
+    taken: List[Span] = []
+    operations: Dict[cst.CSTNode, list] = {}
+    imports = set()
+    applied = []
+    for finding in findings:
+        changes = finding.fix.changes
+        nodes = [located.node(change) for change in changes]
+        spans = [(change.start, change.end) for change in changes]
+        if not changes or None in nodes or any(start < other_end and other_start < end for start, end in spans
+                                               for other_start, other_end in taken):
+            continue
+        taken.extend(spans)
+        for node, change in zip(nodes, changes):
+            operations.setdefault(node, []).extend(change.operations)
+        if finding.fix.add_import:
+            imports.add(finding.fix.add_import)
+        applied.append(finding)
+    module = located.module.visit(_Rewrite(operations)) if operations else located.module
+    if imports:
+        from libcst.codemod import CodemodContext  # costs a third of a second to import: only when needed
+        from libcst.codemod.visitors import AddImportsVisitor
+
+        context = CodemodContext()
+        for name, asname in sorted(imports):
+            AddImportsVisitor.add_needed_import(context, name, asname=asname)
+        module = AddImportsVisitor(context).transform_module(module)
+    return applied, module
 
 
-def statement_assigning(function: cst.FunctionDef, name: str, value: cst.BaseExpression
-                        ) -> Optional[cst.SimpleStatementLine]:
-    """The line ``name = value`` (nothing else on it) among ``function``'s statements, not in nested defs."""
-    stack: List[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.SimpleStatementLine):
-            body = node.body
-            if (len(body) == 1 and isinstance(body[0], cst.Assign) and body[0].value is value
-                    and len(body[0].targets) == 1 and isinstance(body[0].targets[0].target, cst.Name)
-                    and body[0].targets[0].target.value == name):
-                return node
-        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(child for child in node.children if isinstance(child, _STATEMENT_CONTAINERS))
-    return None
+class _Rewrite(cst.CSTTransformer):
+    def __init__(self, operations: Dict[cst.CSTNode, list]):
+        super().__init__()
+        self.operations = operations
+
+    def on_leave(self, original_node, updated_node):
+        for name, arguments in self.operations.get(original_node, ()):
+            updated_node = OPERATIONS[name](updated_node, *arguments)
+        return updated_node

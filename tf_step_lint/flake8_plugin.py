@@ -18,7 +18,8 @@ class Flake8Plugin:
     version = __version__
     target_version: Optional[Version] = None  # --tf-target-version; else found for each file as the CLI finds it
 
-    def __init__(self, tree, filename: str, lines) -> None:  # flake8 passes these by name; tree is unused
+    def __init__(self, tree, filename: str, lines) -> None:  # flake8 passes these by name
+        self.tree = tree  # flake8's own ``ast`` of the file: the engine analyses it without parsing again
         self.filename = filename
         self.lines = lines
 
@@ -45,5 +46,5 @@ class Flake8Plugin:
         selection = Selection(target=target)
         if not rules_that_may_fire(source, selection):  # nothing to analyse, and flake8 has checked the syntax
             return
-        for finding in lint_source(source, selection):
+        for finding in lint_source(source, selection, tree=self.tree):
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -1,36 +1,35 @@
-"""LibCST parsing at a cost linear in the file's size.
+"""Reading code with Python's own parser, and parsing it with LibCST only to change it.
 
-LibCST's parser slows down more than linearly on very long files (a 100,000-line module took 27 s and 2 GB, ten
-10,000-line ones 14 s), and the cyclic garbage collector rescans the growing tree while it builds it.  So the
-collector is paused while parsing (a LibCST tree has no cycles), and a long file is parsed in pieces cut before
-top-level statements, which are then joined into one Module.  Each piece prints back its own bytes (LibCST
-round-trips), and the join only moves blank and comment lines between pieces into the next statement, so the joined
-module prints back the original bytes as long as every piece was decoded and rendered with the same encoding,
-newline and indentation; when they differ, the file is parsed whole.
+The analysis runs on ``ast``: one parse, in C, that also gives the syntax errors.  It reads the syntax of the
+Python that runs tf-step-lint (3.9 reads up to 3.9, 3.12 up to 3.12); code that only a newer Python reads is told
+apart from broken code by LibCST, whose parser does not depend on the host, and gets its own TSL000.
 
-Python's own compiler checks the source first (its symbol table, at a fourteenth of LibCST's cost).  It gives the
-clearest syntax errors, and it refuses nesting deeper than about 3,000 levels.  LibCST's native parser has no such
-guard: a few thousand levels take it minutes, and some more overflow the C stack and kill the process (a
-segmentation fault, which no ``except`` catches).  Within Python's limits it is safe, except for ``and``/``or``
-chains, which Python keeps flat and LibCST nests: those are measured when a file has many, and LibCST work runs on
-one thread whose stack holds MAX_DEPTH levels.
+LibCST parses only a file that is being fixed.  Its native parser has no depth guard: a few thousand levels take
+it minutes, and some more overflow the C stack (a segmentation fault, which no ``except`` catches).  Python's parser
+has refused anything deeper than about 3,000 levels by then, except ``and``/``or`` chains, which ``ast`` keeps flat
+and LibCST nests: those are measured before LibCST sees them.  LibCST's parser also slows down more than linearly on
+very long files (a 100,000-line module took 27 s and 2 GB), so a long file is parsed in pieces cut before
+top-level statements, then joined into one Module that prints back the original bytes.
+
+The analyses walk trees recursively, so all of a file's work runs on one thread whose stack holds every nesting
+Python's parser accepts, with the cyclic garbage collector paused (trees have no cycles).
 """
 import ast
 import gc
 import queue
-import symtable
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator, List, Optional, TypeVar, Union
-
-import libcst as cst
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, TypeVar, Union
 
 from tf_step_lint.files import MAX_BYTES, TooLarge
 
-PIECE_LINES = 2000  # pieces at least this long; files shorter than two pieces are parsed whole
+if TYPE_CHECKING:  # LibCST is imported only to fix
+    import libcst as cst
+
+PIECE_LINES = 2000  # pieces at least this long; files shorter than two pieces are parsed whole by LibCST
 MAX_DEPTH = 20_000  # levels of LibCST nesting allowed; measured safe up to 100,000 on the stack below
-_STACK_BYTES = 512 << 20  # address space, used only as deep as the parse goes
+_STACK_BYTES = 512 << 20  # address space, used only as deep as the walks go
 _RECURSION_LIMIT = 30_000  # Python frames allowed on that thread: Python's deepest nesting (3,000) analysed
 _PYTHON_RECURSION_LIMIT = 1000  # Python's default, under which its parser allows about 3,000 levels
 _T = TypeVar("_T")
@@ -38,6 +37,15 @@ _T = TypeVar("_T")
 
 class TooDeep(Exception):
     """The source nests too deeply to be parsed safely."""
+
+
+class NewerSyntax(Exception):
+    """The source is valid Python, but newer than the Python running tf-step-lint reads."""
+
+    def __init__(self, error: SyntaxError):
+        super().__init__(f"this code uses syntax newer than Python {sys.version_info[0]}.{sys.version_info[1]}, "
+                         f"which runs tf-step-lint ({error.msg}); run tf-step-lint with a newer Python")
+        self.lineno, self.offset = error.lineno, error.offset
 
 
 @contextmanager
@@ -63,41 +71,54 @@ def recursion_limit(limit: int) -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def parse_module(source: Union[str, bytes]) -> cst.Module:
-    """``libcst.parse_module`` in time linear in the length of ``source``, for sources Python's parser accepts.
-
-    Raises what ``ast.parse`` raises for a source Python rejects (SyntaxError, ValueError), TooDeep for nesting
-    too deep to parse safely, TooLarge beyond MAX_BYTES, and LibCST's errors for what only LibCST rejects.
-    """
-    return on_big_stack(_parse_module, source)
-
-
-def _parse_module(source: Union[str, bytes]) -> cst.Module:
-    check_with_python(source)
-    if isinstance(source, bytes) and source.count(b"\n") >= 2 * PIECE_LINES:
-        module = _parse_in_pieces(source)
-        if module is not None:
-            return module
-    return cst.parse_module(source)
-
-
-def check_with_python(source: Union[str, bytes]) -> None:
-    """Raise what Python's compiler raises for ``source`` (it runs nothing), and TooDeep and TooLarge.
-
-    The check builds Python's symbol table, not an ``ast`` tree: the same parser and depth limits, at a third less
-    cost, and it also catches the errors found after parsing (``nonlocal`` with no binding, ...).
-    """
+def parse_python(source: Union[str, bytes]) -> ast.Module:
+    """``ast.parse(source)``, raising what it raises for a source Python rejects (SyntaxError, ValueError), plus
+    NewerSyntax, TooDeep for nesting too deep for Python's parser, and TooLarge beyond MAX_BYTES."""
     if len(source) > MAX_BYTES:
         raise TooLarge(len(source))
     try:
         with recursion_limit(_PYTHON_RECURSION_LIMIT):  # the parser's depth limit follows it: keep Python's own
-            symtable.symtable(source, "<source>", "exec")  # type: ignore[arg-type]  # read as Python reads files
+            return ast.parse(source)
     except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting with these
         raise TooDeep("nested too deeply for Python's parser") from None
-    operators = source.count("and" if isinstance(source, str) else b"and") + source.count(
-        "or" if isinstance(source, str) else b"or")  # a cheap upper bound ("for" counts too)
-    if operators > MAX_DEPTH // 4 and _libcst_depth(ast.parse(source)) > MAX_DEPTH:
-        raise TooDeep(f"nested more than {MAX_DEPTH:,} levels deep")
+    except SyntaxError as error:
+        if _libcst_reads(source):
+            raise NewerSyntax(error) from None
+        raise
+
+
+def _libcst_reads(source: Union[str, bytes]) -> bool:
+    """Whether LibCST's parser, which knows every syntax up to 3.12 whatever the host, accepts ``source``."""
+    if sys.version_info >= (3, 12):
+        return False  # nothing LibCST reads is newer than this host
+    import libcst as cst
+
+    try:
+        on_big_stack(cst.parse_module, source)
+    except Exception:  # noqa: BLE001 - any refusal means "not Python"
+        return False
+    return True
+
+
+def parse_for_fix(source: bytes, tree: ast.Module) -> "cst.Module":
+    """LibCST's tree of ``source`` (whose ``ast`` is ``tree``), in time linear in its length.
+
+    Raises TooDeep for ``and``/``or`` chains nested deeper than LibCST's parser can safely go, and LibCST's errors
+    for what only LibCST rejects.
+    """
+    if _libcst_depth(tree) > MAX_DEPTH:
+        raise TooDeep(f"nested more than {MAX_DEPTH:,} levels deep for LibCST, which fixes files")
+    return on_big_stack(_parse_module, source, tree)
+
+
+def _parse_module(source: bytes, tree: ast.Module) -> "cst.Module":
+    import libcst as cst
+
+    if source.count(b"\n") >= 2 * PIECE_LINES:
+        module = _parse_in_pieces(source, tree)
+        if module is not None:
+            return module
+    return cst.parse_module(source)
 
 
 def _libcst_depth(tree: ast.AST) -> int:
@@ -114,22 +135,22 @@ def _libcst_depth(tree: ast.AST) -> int:
 
 
 def on_big_stack(function: Callable[..., _T], *args) -> _T:
-    """``function(*args)`` with the collector paused, on a thread whose stack holds MAX_DEPTH levels of LibCST's
-    native parser.
+    """``function(*args)`` with the collector paused, on a thread whose stack holds every nesting Python's parser
+    accepts, walked recursively, and MAX_DEPTH levels of LibCST's native parser.
 
-    One thread serves the whole process: a new thread per file would cost LibCST its per-thread set-up each time.
-    Callers hand it a whole file's work (parse, analysis, fixes), which is also walked recursively, so a file costs
-    one hand-over.  After a fork the thread is gone, and is started again.
+    One thread serves the whole process: a new thread per file would cost its set-up each time.  Callers hand it a
+    whole file's work (parse, analysis, fixes), so a file costs one hand-over.  After a fork the thread is gone, and
+    is started again.
     """
-    global _parser_thread
-    if threading.current_thread() is _parser_thread:
+    global _worker_thread
+    if threading.current_thread() is _worker_thread:
         with collector_paused():
             return function(*args)
-    if _parser_thread is None or not _parser_thread.is_alive():
+    if _worker_thread is None or not _worker_thread.is_alive():
         previous = threading.stack_size(_STACK_BYTES)
         try:
-            _parser_thread = threading.Thread(target=_serve, name="tf-step-lint-parser", daemon=True)
-            _parser_thread.start()
+            _worker_thread = threading.Thread(target=_serve, name="tf-step-lint-worker", daemon=True)
+            _worker_thread.start()
         finally:
             threading.stack_size(previous)
     answer: "queue.SimpleQueue" = queue.SimpleQueue()
@@ -141,20 +162,20 @@ def on_big_stack(function: Callable[..., _T], *args) -> _T:
 
 
 _requests: "queue.SimpleQueue" = queue.SimpleQueue()
-_parser_thread: Optional[threading.Thread] = None
+_worker_thread: Optional[threading.Thread] = None
 
 
-def wait_for_parser() -> None:
+def wait_for_worker() -> None:
     """Return once the thread has finished the file it is on: after an interruption, Python must not shut down
     under LibCST's native code (it aborts the process)."""
-    if _parser_thread is not None and _parser_thread.is_alive():
+    if _worker_thread is not None and _worker_thread.is_alive():
         on_big_stack(int)
 
 
 def _serve() -> None:
     while True:
         function, args, answer = _requests.get()
-        try:  # LibCST's trees are walked recursively, and this stack holds far more than Python's default allows
+        try:  # trees are walked recursively, and this stack holds far more than Python's default allows
             with recursion_limit(_RECURSION_LIMIT), collector_paused():  # (callers wait, so only this thread runs)
                 outcome = (True, function(*args))
         except BaseException as error:  # handed to the caller, whatever it is
@@ -162,8 +183,10 @@ def _serve() -> None:
         answer.put(outcome)  # only now, with the limit and the collector restored, may the caller go on
 
 
-def _parse_in_pieces(source: bytes) -> Optional[cst.Module]:
-    cuts = _cut_lines(ast.parse(source))
+def _parse_in_pieces(source: bytes, tree: ast.Module) -> "Optional[cst.Module]":
+    import libcst as cst
+
+    cuts = _cut_lines(tree)
     if not cuts:
         return None
     lines = source.splitlines(keepends=True)

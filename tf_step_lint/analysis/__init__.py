@@ -1,9 +1,10 @@
 """Shared analysis of one module.  Every rule asks this object; no rule re-derives any of it."""
+import ast
+import io
+import re
+import tokenize
 from functools import cached_property
-from typing import FrozenSet, List, Optional, Tuple
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from typing import FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.estimators import Estimators
 from tf_step_lint.analysis.index import ModuleIndex
@@ -11,22 +12,36 @@ from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import Steps
 from tf_step_lint.analysis.training import Training
+from tf_step_lint.finding import Change, Operation, Position
 from tf_step_lint.target import DEFAULT, Version
 
 V1 = "tensorflow.compat.v1"
 # A name bound to one of these modules, and what to append to it to reach tensorflow.compat.v1; best first.
 _V1_SPELLINGS = ((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", ".v1"))
+# The LibCST node type a change to an ``ast`` expression finds again (same span, parentheses excluded in both).
+_LIBCST_TYPES = {ast.Call: "Call", ast.Name: "Name", ast.Attribute: "Attribute", ast.Subscript: "Subscript"}
+_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # after each newline Python's tokenizer knows: LF, CRLF, CR
+_NAME_AT_END = re.compile(r"[^\W\d][\w\u0300-\u036f\u00b7]*$")  # an identifier ending the text
+
+
+def source_text(source: Union[str, bytes]) -> str:
+    """``source`` decoded as Python decodes it (coding cookie, BOM); the caller has parsed it, so it decodes."""
+    if isinstance(source, str):
+        return source
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
 
 
 class Analysis:
-    def __init__(self, module: cst.Module, external_roots: FrozenSet[str] = frozenset(), target: Version = DEFAULT):
-        """``external_roots``: top-level functions that model_fns of other modules of the project call;
-        ``target``: the TensorFlow version the code is meant to run on."""
+    def __init__(self, tree: ast.Module, source: Union[str, bytes], external_roots: FrozenSet[str] = frozenset(),
+                 target: Version = DEFAULT):
+        """``tree``: ``source`` parsed by ``ast``; ``external_roots``: top-level functions that model_fns of other
+        modules of the project call; ``target``: the TensorFlow version the code is meant to run on."""
         self.external_roots = external_roots
         self.target = target
-        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.module = self.wrapper.module
-        self.index = ModuleIndex(self.module)
+        self.tree = tree
+        self.source = source
+        self.index = ModuleIndex(tree)
 
     @cached_property
     def names(self) -> Names:
@@ -59,12 +74,64 @@ class Analysis:
                 found.extend(external)
         return found
 
-    def position(self, node: cst.CSTNode) -> Tuple[int, int]:
-        """1-based line and column of the start of ``node``."""
-        start = self.wrapper.resolve(PositionProvider)[node].start
-        return start.line, start.column + 1
+    # -- text and positions ------------------------------------------------------------------------------
+    @cached_property
+    def text(self) -> str:
+        return source_text(self.source)
 
-    def v1_reference(self, at: cst.CSTNode) -> Optional[Tuple[str, Optional[str]]]:
+    @cached_property
+    def lines(self) -> List[str]:
+        """The source's lines as Python numbers them, each with its newline."""
+        return _LINE_END.split(self.text)
+
+    def _column(self, line: int, offset: int) -> int:
+        """The 0-based character column of ``ast``'s UTF-8 byte ``offset`` on ``line``."""
+        if line > len(self.lines):
+            return offset
+        text = self.lines[line - 1]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+    def start(self, node: ast.AST) -> Position:
+        """Line (1-based) and character column (0-based) of the start of ``node``."""
+        return node.lineno, self._column(node.lineno, node.col_offset)
+
+    def end(self, node: ast.AST) -> Position:
+        return node.end_lineno, self._column(node.end_lineno, node.end_col_offset)
+
+    def position(self, node: ast.AST) -> Tuple[int, int]:
+        """1-based line and column of the start of ``node``."""
+        line, column = self.start(node)
+        return line, column + 1
+
+    def attr_position(self, attribute: ast.Attribute) -> Tuple[int, int]:
+        """1-based line and column of the name after the dot of ``attribute`` (``ast`` has no node for it).  Read
+        from the text: ``ast`` holds the name in NFKC form, which may be shorter or longer than its spelling."""
+        line, column = self.end(attribute)
+        spelled = _NAME_AT_END.search(self.lines[line - 1][:column])
+        return line, column - (len(spelled.group()) if spelled else len(attribute.attr)) + 1
+
+    def code_of(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.text, node) or ""
+
+    def alone_on_its_lines(self, statement: ast.stmt) -> bool:
+        """Nothing but indentation before ``statement`` and nothing but a comment after it: LibCST then holds it
+        as a line of its own, which a fix can replace or follow."""
+        before = self.lines[statement.lineno - 1][:self.start(statement)[1]]
+        after = self.lines[statement.end_lineno - 1][self.end(statement)[1]:]
+        return not before.strip() and (not after.strip() or after.lstrip().startswith("#"))
+
+    # -- changes, for fixes ---------------------------------------------------------------------------------
+    def change(self, node: ast.AST, *operations: Operation, node_type: Optional[str] = None) -> Optional[Change]:
+        """A change applying ``operations`` to ``node`` (see tf_step_lint.fixes), or None when LibCST holds no node
+        of that span for it (a rule then offers no fix: every fix offered must apply)."""
+        node_type = node_type or _LIBCST_TYPES.get(type(node))
+        if node_type is None:
+            return None
+        return Change(node_type, self.start(node), self.end(node), tuple(operations))
+
+    def v1_reference(self, at: ast.AST) -> Optional[Tuple[str, Optional[str]]]:
         """How to spell ``tensorflow.compat.v1`` at ``at`` with this module's own aliases.
 
         Returns (spelling, name to import it as, if an import must be added), or None if no spelling is safe.

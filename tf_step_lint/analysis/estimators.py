@@ -3,10 +3,9 @@
 Many unrelated functions are also called ``export_saved_model`` (Keras, YOLO exporters, project helpers), so an
 unresolved receiver is never assumed to be an Estimator.
 """
+import ast
 from dataclasses import dataclass
 from typing import Mapping, Optional
-
-import libcst as cst
 
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.api import Symbol
@@ -33,10 +32,10 @@ class Estimators:
     def __init__(self, names: Names):
         self.names = names
 
-    def instance_of(self, receiver: cst.BaseExpression) -> Optional[EstimatorClass]:
+    def instance_of(self, receiver: ast.expr) -> Optional[EstimatorClass]:
         classes = set()
         for origin in self.names.origins(receiver):
-            if not isinstance(origin, cst.Call):
+            if not isinstance(origin, ast.Call):
                 return None
             klass = self.class_of(origin.func)
             if klass is None:
@@ -44,15 +43,15 @@ class Estimators:
             classes.add(klass)
         return classes.pop() if len(classes) == 1 else None
 
-    def class_of(self, expr: cst.BaseExpression, depth: int = 0) -> Optional[EstimatorClass]:
+    def class_of(self, expr: ast.expr, depth: int = 0) -> Optional[EstimatorClass]:
         symbol = self.names.symbol(expr)
         if symbol is not None:
             return EstimatorClass(symbol, frozenset()) if symbol.kind == "estimator" else None
         local = self.names.origins(expr)
-        if depth > 10 or len(local) != 1 or not isinstance(local[0], cst.ClassDef):
+        if depth > 10 or len(local) != 1 or not isinstance(local[0], ast.ClassDef):
             return None
         klass = self.names.index.class_of[local[0]]
-        bases = {self.class_of(base.value, depth + 1) for base in klass.node.bases}
+        bases = {self.class_of(base, depth + 1) for base in klass.node.bases}
         if len(bases) != 1 or None in bases:
             return None
         base = bases.pop()

@@ -3,9 +3,8 @@
 Resolution goes by binding, never by spelling: ``tf`` is TensorFlow only if it was imported from TensorFlow.
 Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay silent on it.
 """
+import ast
 from typing import Dict, FrozenSet, List, Optional, Union
-
-import libcst as cst
 
 from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope
 from tf_step_lint.api import Symbol, tf_api
@@ -18,36 +17,35 @@ class _Unknown:
 
 UNKNOWN = _Unknown()
 # What an expression may evaluate to: a value expression, a def, or UNKNOWN.
-Origin = Union[cst.BaseExpression, cst.FunctionDef, cst.ClassDef, _Unknown]
+Origin = Union[ast.expr, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, _Unknown]
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
+def dotted(node: ast.expr) -> Optional[str]:
+    """``a.b.c`` for a chain of names; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
     return None
 
 
 def _import_target(binding: Binding) -> Optional[str]:
     """The dotted path an import binds to ``binding.name``; None for relative imports."""
     node = binding.node
-    if isinstance(node, cst.ImportFrom):
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+    if isinstance(node, ast.ImportFrom):
+        if node.level or node.module is None:
             return None
-        module = _dotted(node.module)
         for alias in node.names:
-            bound = alias.asname.name.value if alias.asname else _dotted(alias.name)
-            if bound == binding.name:
-                return f"{module}.{_dotted(alias.name)}"
+            if (alias.asname or alias.name) == binding.name:
+                return f"{node.module}.{alias.name}"
         return None
     for alias in node.names:
-        full = _dotted(alias.name)
         if alias.asname is not None:
-            if alias.asname.name.value == binding.name:
-                return full
-        elif full.split(".")[0] == binding.name:
+            if alias.asname == binding.name:
+                return alias.name
+        elif alias.name.split(".")[0] == binding.name:
             return binding.name
     return None
 
@@ -57,23 +55,23 @@ class Names:
         self.index = index
         self.scopes = index.scope_of
         self.api = tf_api()
-        self._qualified: Dict[cst.CSTNode, Optional[FrozenSet[str]]] = {}
+        self._qualified: Dict[ast.AST, Optional[FrozenSet[str]]] = {}
         self._resolving: set = set()  # expressions whose import paths are being computed (cycle guard)
 
     # -- import paths -------------------------------------------------------------------------
-    def qualified_names(self, expr: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+    def qualified_names(self, expr: ast.expr) -> Optional[FrozenSet[str]]:
         """Every dotted import path ``expr`` may denote, or None if any binding is not an import alias."""
         if expr in self._qualified:
             return self._qualified[expr]
         self._resolving.add(expr)
         result: Optional[FrozenSet[str]] = None
-        if isinstance(expr, cst.Name):
+        if isinstance(expr, ast.Name):
             scope = self.scopes.get(expr)
-            result = self.name_in_scope(scope, expr.value) if scope is not None else None
-        elif isinstance(expr, cst.Attribute):
+            result = self.name_in_scope(scope, expr.id) if scope is not None else None
+        elif isinstance(expr, ast.Attribute):
             base = self.qualified_names(expr.value)
             if base:
-                result = frozenset(f"{b}.{expr.attr.value}" for b in base)
+                result = frozenset(f"{b}.{expr.attr}" for b in base)
         self._resolving.discard(expr)
         self._qualified[expr] = result
         return result
@@ -89,7 +87,7 @@ class Names:
                 if path is None:
                     return None
                 paths.add(path)
-            elif assignment.kind == "variable" and isinstance(assignment.node, cst.Name):
+            elif assignment.kind == "variable" and isinstance(assignment.node, ast.Name):
                 value = self.index.assigned_value.get(assignment.node)
                 if value in self._resolving:
                     continue  # `tf = tf.compat.v1` seen from inside itself: the other bindings decide
@@ -103,7 +101,7 @@ class Names:
                 return None
         return frozenset(paths)
 
-    def symbol(self, expr: cst.BaseExpression) -> Optional[Symbol]:
+    def symbol(self, expr: ast.expr) -> Optional[Symbol]:
         """The TensorFlow symbol ``expr`` names, if every binding agrees on one."""
         paths = self.qualified_names(expr)
         if not paths:
@@ -115,29 +113,29 @@ class Names:
 
     def calls(self, origin: "Origin", *kinds: str) -> bool:
         """``origin`` is a call of a TensorFlow symbol of one of ``kinds`` (e.g. "step_getter")."""
-        if not isinstance(origin, cst.Call):
+        if not isinstance(origin, ast.Call):
             return False
         symbol = self.symbol(origin.func)
         return symbol is not None and symbol.kind in kinds
 
-    def is_qualified(self, expr: cst.BaseExpression, *paths: str) -> bool:
+    def is_qualified(self, expr: ast.expr, *paths: str) -> bool:
         names = self.qualified_names(expr)
         return bool(names) and all(n in paths for n in names)
 
     # -- values ---------------------------------------------------------------------------------
-    def origins(self, expr: cst.BaseExpression) -> List[Origin]:
+    def origins(self, expr: ast.expr) -> List[Origin]:
         """What ``expr`` may evaluate to, following plain assignments (flow-insensitive)."""
         return self._origins(expr, set())
 
-    def _origins(self, expr: cst.BaseExpression, seen: set) -> List[Origin]:
+    def _origins(self, expr: ast.expr, seen: set) -> List[Origin]:
         if expr in seen:
             return [UNKNOWN]
         seen.add(expr)
-        if isinstance(expr, cst.Name):
+        if isinstance(expr, ast.Name):
             scope = self.scopes.get(expr)
             if scope is None:
                 return [UNKNOWN]
-            assignments = scope[expr.value]
+            assignments = scope[expr.id]
             if not assignments:
                 return [UNKNOWN]
             result: List[Origin] = []
@@ -145,30 +143,30 @@ class Names:
                 node = assignment.node
                 if assignment.kind != "variable":
                     result.append(UNKNOWN)
-                elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                elif isinstance(node, DEFINITIONS):
                     result.append(node)
-                elif isinstance(node, cst.Name) and node in self.index.assigned_value:
+                elif isinstance(node, ast.Name) and node in self.index.assigned_value:
                     result.extend(self._origins(self.index.assigned_value[node], seen))
                 else:
                     result.append(UNKNOWN)
             return result
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
             klass = self.enclosing_class(expr)
             if klass is None:
                 return [UNKNOWN]
-            attr = expr.attr.value
+            attr = expr.attr
             if attr in klass.methods:
                 return [klass.methods[attr].node]
             values = klass.attributes.get(attr)
             if not values:
                 return [UNKNOWN]
             return [o for v in values for o in self._origins(v, seen)]
-        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, (ast.Attribute, ast.Subscript)):
             return [UNKNOWN]
         return [expr]
 
     # -- where a node is --------------------------------------------------------------------------
-    def enclosing_function(self, node: cst.CSTNode) -> Optional[FunctionInfo]:
+    def enclosing_function(self, node: ast.AST) -> Optional[FunctionInfo]:
         """The innermost def around ``node`` (lambdas and comprehensions belong to their def)."""
         scope = self.scopes.get(node)
         while scope is not None and scope is not scope.globals:
@@ -177,7 +175,7 @@ class Names:
             scope = scope.parent
         return None
 
-    def enclosing_class(self, node: cst.CSTNode) -> Optional[ClassInfo]:
+    def enclosing_class(self, node: ast.AST) -> Optional[ClassInfo]:
         function = self.enclosing_function(node)
         while function is not None:
             if function.owner is not None:
@@ -185,10 +183,10 @@ class Names:
             function = function.parent
         return None
 
-    def is_module_level(self, name: cst.Name) -> bool:
+    def is_module_level(self, name: ast.Name) -> bool:
         """True when every binding of ``name`` (seen from its use) is at module level."""
         scope = self.scopes.get(name)
         if scope is None:
             return False
-        assignments = scope[name.value]
+        assignments = scope[name.id]
         return bool(assignments) and all(a.scope is a.scope.globals for a in assignments)

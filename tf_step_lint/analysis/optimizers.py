@@ -3,13 +3,12 @@
 A call's meaning depends on the class body, not on the class name (real-code-patterns.md section 4): a subclass
 of the v1 ``Optimizer`` that overrides ``apply_gradients`` and never touches ``global_step`` does not increment it.
 """
+import ast
 import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Set
 
-import libcst as cst
-
-from tf_step_lint.analysis.index import ClassInfo
+from tf_step_lint.analysis.index import ClassInfo, FunctionNode
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.api import Symbol
 
@@ -32,30 +31,37 @@ class OptimizerKind:
 UNKNOWN_KIND = OptimizerKind("unknown")
 
 
-def argument(call: cst.Call, position: Optional[int], keyword: Optional[str]) -> Optional[cst.BaseExpression]:
+def argument(call: ast.Call, position: Optional[int], keyword: Optional[str]) -> Optional[ast.expr]:
     """The expression bound to a parameter, or None when absent or hidden behind *args/**kwargs."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
+    for arg in call.keywords:
+        if arg.arg is not None and arg.arg == keyword:
             return arg.value
-    positional = [a for a in call.args if a.keyword is None]
-    if position is not None and position < len(positional) and not any(a.star for a in positional[: position + 1]):
-        return positional[position].value
+    positional = call.args
+    if (position is not None and position < len(positional)
+            and not any(isinstance(a, ast.Starred) for a in positional[: position + 1])):
+        return positional[position]
     return None
+
+
+def argument_values(call: ast.Call) -> List[ast.expr]:
+    """The values of ``call``'s arguments in source order, positional or keyword (``*x`` and ``**x`` give ``x``)."""
+    arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in arguments]
 
 
 class Optimizers:
     def __init__(self, names: Names):
         self.names = names
 
-    def kind(self, receiver: cst.BaseExpression, method: str) -> OptimizerKind:
+    def kind(self, receiver: ast.expr, method: str) -> OptimizerKind:
         return self._kind(receiver, method, set())
 
-    def _kind(self, receiver: cst.BaseExpression, method: str, active: Set) -> OptimizerKind:
+    def _kind(self, receiver: ast.expr, method: str, active: Set) -> OptimizerKind:
         """``active`` holds the constructions being resolved: `opt = CrossShardOptimizer(opt)` refers to itself,
         and that branch adds nothing beyond the others."""
         kinds = set()
         for origin in self.names.origins(receiver):
-            if origin is UNKNOWN or not isinstance(origin, cst.Call):
+            if origin is UNKNOWN or not isinstance(origin, ast.Call):
                 return UNKNOWN_KIND
             if origin in active:
                 continue
@@ -72,7 +78,7 @@ class Optimizers:
                 return OptimizerKind("v1", increments_step, _either(sorted(k.description for k in kinds)), user_class)
         return UNKNOWN_KIND
 
-    def _constructed(self, call: cst.Call, method: str, seen: Set) -> OptimizerKind:
+    def _constructed(self, call: ast.Call, method: str, seen: Set) -> OptimizerKind:
         symbol = self.names.symbol(call.func)
         if symbol is not None and symbol.kind == "v1_optimizer" and not symbol.info["base"]:
             name = symbol.public_name.rsplit(".", 1)[-1]
@@ -86,7 +92,7 @@ class Optimizers:
             if self.names.is_qualified(call.func, path):
                 return self._wrapped(call, position, keyword, path.rsplit(".", 1)[-1], method, seen)
         classes = self.names.origins(call.func)
-        if len(classes) == 1 and isinstance(classes[0], cst.ClassDef):
+        if len(classes) == 1 and isinstance(classes[0], ast.ClassDef):
             return self._user_class(self.names.index.class_of[classes[0]], method, set())
         return UNKNOWN_KIND
 
@@ -105,15 +111,15 @@ class Optimizers:
         seen.add(klass)
         parents: List[OptimizerKind] = []
         for base in klass.node.bases:
-            symbol = self.names.symbol(base.value)
+            symbol = self.names.symbol(base)
             if symbol is not None and symbol.kind == "v1_optimizer":
                 parents.append(OptimizerKind("v1", True, symbol.public_name))
                 continue
             if symbol is not None and symbol.kind == "keras_optimizer":
                 parents.append(OptimizerKind("keras", False, symbol.public_name))
                 continue
-            local = self.names.origins(base.value)
-            if len(local) == 1 and isinstance(local[0], cst.ClassDef):
+            local = self.names.origins(base)
+            if len(local) == 1 and isinstance(local[0], ast.ClassDef):
                 parents.append(self._user_class(self.names.index.class_of[local[0]], method, seen))
         families = {p.family for p in parents}
         if families != {"v1"}:
@@ -129,15 +135,15 @@ class Optimizers:
             return UNKNOWN_KIND
         return OptimizerKind("v1", uses_step, klass.name, klass.name)
 
-    def _apply_gradients_uses_step(self, node: cst.FunctionDef) -> Optional[bool]:
+    def _apply_gradients_uses_step(self, node: FunctionNode) -> Optional[bool]:
         """Whether an overriding apply_gradients reads its global_step parameter; None if it has none."""
-        params = [*node.params.posonly_params, *node.params.params]
-        names = [p.name.value for p in params]
+        params = [*node.args.posonlyargs, *node.args.args]
+        names = [p.arg for p in params]
         step = "global_step" if "global_step" in names else names[2] if len(names) >= 3 else None
         if step is None:
             return None
         param = params[names.index(step)]
-        scope = self.names.scopes.get(node.body)
+        scope = self.names.index.function_of[node].scope
         assignments = scope[step] if scope is not None else ()
         return any(a.references for a in assignments if a.node is param)
 

@@ -3,16 +3,15 @@
 "Increments" is read generously, because its only use is to keep rules silent: every manual form of
 real-code-patterns.md section 5 counts, and so does handing a step to code this file cannot see.
 """
+import ast
 import sys
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
-import libcst as cst
-
 from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
 from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.names import Names
-from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers, argument
+from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers, argument, argument_values
 from tf_step_lint.analysis.training import Training
 from tf_step_lint.api import tf_api
 
@@ -24,15 +23,15 @@ ASSIGN_METHODS = ("assign", "assign_add")  # of a variable: what increments it b
 class StepUse:
     """A call that is handed a training step: an optimizer method or a TF schedule that reads it."""
 
-    call: cst.Call
-    step: cst.BaseExpression
+    call: ast.Call
+    step: ast.expr
     optimizer: Optional[OptimizerKind]  # set for minimize/apply_gradients
 
 
 @dataclass(frozen=True)
 class Increment:
-    call: cst.Call
-    target: cst.BaseExpression  # what is incremented (the step expression)
+    call: ast.Call
+    target: ast.expr  # what is incremented (the step expression)
 
 
 class Steps:
@@ -43,28 +42,31 @@ class Steps:
         self.v1_methods = tf_api().methods["v1_optimizer"]
         self._increments: Dict[FrozenSet[FunctionInfo], List[Increment]] = {}
         self._flows: Dict[FunctionInfo, Flow] = {}
-        self._sets_memo: Dict[tuple, List[FrozenSet[cst.Call]]] = {}
-        self._surely: Dict[cst.Call, bool] = {}
+        self._sets_memo: Dict[tuple, List[FrozenSet[ast.Call]]] = {}
+        self._surely: Dict[ast.Call, bool] = {}
 
     # -- what a step expression is ----------------------------------------------------------------
-    def may_be_step(self, expr: cst.BaseExpression) -> bool:
-        if isinstance(expr, cst.Call):
+    def may_be_step(self, expr: ast.expr) -> bool:
+        if isinstance(expr, ast.Call):
             return self.names.calls(expr, "step_getter")
-        last = expr.attr.value if isinstance(expr, cst.Attribute) else getattr(expr, "value", "")
-        if isinstance(last, str) and "step" in last.lower():
+        if isinstance(expr, ast.Attribute):
+            last = expr.attr
+        else:
+            last = expr.id if isinstance(expr, ast.Name) else _literal_text(expr)
+        if "step" in last.lower():
             return True
         return any(self.names.calls(o, "step_getter") for o in self.names.origins(expr))
 
     # -- where a step is passed ------------------------------------------------------------------
-    def optimizer_call(self, call: cst.Call) -> Optional[OptimizerKind]:
+    def optimizer_call(self, call: ast.Call) -> Optional[OptimizerKind]:
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in OPTIMIZER_METHODS:
-            return self.optimizers.kind(func.value, func.attr.value)
+        if isinstance(func, ast.Attribute) and func.attr in OPTIMIZER_METHODS:
+            return self.optimizers.kind(func.value, func.attr)
         return None
 
-    def passed_step(self, call: cst.Call, kind: OptimizerKind) -> Optional[cst.BaseExpression]:
+    def passed_step(self, call: ast.Call, kind: OptimizerKind) -> Optional[ast.expr]:
         """The global step given to minimize/apply_gradients, by keyword or (v1 contract) by position."""
-        method = call.func.attr.value
+        method = call.func.attr
         position = self.v1_methods[method]["params"].index("global_step") if kind.family == "v1" else None
         return argument(call, position, "global_step")
 
@@ -91,7 +93,7 @@ class Steps:
                                       if (target := self._incremented(call)) is not None]
         return self._increments[unit]
 
-    def _incremented(self, call: cst.Call) -> Optional[cst.BaseExpression]:
+    def _incremented(self, call: ast.Call) -> Optional[ast.expr]:
         """The step ``call`` may increment, if any."""
         kind = self.optimizer_call(call)
         if kind is not None:
@@ -101,18 +103,19 @@ class Steps:
         func = call.func
         symbol = self.names.symbol(func)
         if symbol is not None:
-            if symbol.kind == "assign_function" and call.args and self.may_be_step(call.args[0].value):
-                return call.args[0].value
+            values = argument_values(call) if symbol.kind == "assign_function" else []
+            if values and self.may_be_step(values[0]):
+                return values[0]
             return None  # any other TensorFlow function only reads the step
-        if isinstance(func, cst.Attribute) and func.attr.value in ASSIGN_METHODS:
+        if isinstance(func, ast.Attribute) and func.attr in ASSIGN_METHODS:
             return func.value if self.may_be_step(func.value) else None
         if self._is_library(func) or self.training.callable_functions(func):
             return None  # a same-file helper is analysed on its own
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
-        return next((a.value for a in call.args if self.may_be_step(a.value)), None)
+        return next((value for value in argument_values(call) if self.may_be_step(value)), None)
 
     # -- what surely increments the Estimator's step --------------------------------------------------------
-    def double_increments(self, train_op: cst.BaseExpression, function: FunctionInfo) -> List[FrozenSet[cst.Call]]:
+    def double_increments(self, train_op: ast.expr, function: FunctionInfo) -> List[FrozenSet[ast.Call]]:
         """For each way ``function`` can build ``train_op``, the calls that then surely increment the Estimator's
         global step whenever it runs, where they are two or more; helpers of this file with a single unconditional
         return are followed. Strict where ``increments`` is generous: these sets make a rule speak, so dropping
@@ -137,14 +140,14 @@ class Steps:
                 stack.extend(self.training.callable_functions(call.func))
         return False
 
-    def _increment_sets(self, train_op: cst.BaseExpression, function: FunctionInfo,
-                        seen: FrozenSet[FunctionInfo] = frozenset()) -> List[FrozenSet[cst.Call]]:
+    def _increment_sets(self, train_op: ast.expr, function: FunctionInfo,
+                        seen: FrozenSet[FunctionInfo] = frozenset()) -> List[FrozenSet[ast.Call]]:
         """Every set of surely incrementing calls, one per way through ``function`` and its helpers: distinct sets
         only, in a stable order, computed once."""
         key = (train_op, function, seen)
         if key not in self._sets_memo:
             seen = seen | {function}
-            result: Dict[FrozenSet[cst.Call], None] = {}  # an ordered set
+            result: Dict[FrozenSet[ast.Call], None] = {}  # an ordered set
             for alternative in self._flow(function).alternatives(train_op):
                 combined = [frozenset(call for call in alternative if self._surely_increments(call))]
                 for call in alternative:
@@ -161,7 +164,7 @@ class Steps:
             self._flows[function] = Flow(function.node)
         return self._flows[function]
 
-    def _only_return(self, call: cst.Call, seen: Set[FunctionInfo]):
+    def _only_return(self, call: ast.Call, seen: Set[FunctionInfo]):
         """(value, helper) when ``call`` runs one function of this file that has a single, unconditional return."""
         functions = self.training.callable_functions(call.func)
         if len(functions) != 1 or functions[0] in seen or len(functions[0].returns) != 1:
@@ -170,16 +173,16 @@ class Steps:
         value = helper.returns[0]
         return (value, helper) if self._flow(helper).is_unconditional(value) else None
 
-    def is_global_step(self, expr: cst.BaseExpression) -> bool:
+    def is_global_step(self, expr: ast.expr) -> bool:
         origins = self.names.origins(expr)
         return bool(origins) and all(self.names.calls(origin, "step_getter") for origin in origins)
 
-    def _surely_increments(self, call: cst.Call) -> bool:
+    def _surely_increments(self, call: ast.Call) -> bool:
         if call not in self._surely:
             self._surely[call] = self._compute_surely_increments(call)
         return self._surely[call]
 
-    def _compute_surely_increments(self, call: cst.Call) -> bool:
+    def _compute_surely_increments(self, call: ast.Call) -> bool:
         kind = self.optimizer_call(call)
         if kind is not None:
             step = self.passed_step(call, kind)
@@ -189,8 +192,8 @@ class Steps:
             method = symbol.public_name.rsplit(".", 1)[-1]
             target = argument(call, symbol.param_index("ref"), "ref")
             value = argument(call, symbol.param_index("value"), "value")
-        elif symbol is None and isinstance(call.func, cst.Attribute) and call.func.attr.value in ASSIGN_METHODS:
-            method, target, value = call.func.attr.value, call.func.value, argument(call, 0, "value")
+        elif symbol is None and isinstance(call.func, ast.Attribute) and call.func.attr in ASSIGN_METHODS:
+            method, target, value = call.func.attr, call.func.value, argument(call, 0, "value")
         else:
             return False
         if target is None or value is None or not self.is_global_step(target):
@@ -199,10 +202,10 @@ class Steps:
 
     def _adds_to_step(self, value) -> bool:
         """``global_step + 1``."""
-        return (isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add)
+        return (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
                 and (self.is_global_step(value.left) or self.is_global_step(value.right)))
 
-    def other_module_function(self, call: cst.Call) -> Optional[str]:
+    def other_module_function(self, call: ast.Call) -> Optional[str]:
         """`optimization.create_optimizer(...)`: the dotted name the call runs, when it is neither TensorFlow, a
         library, nor code of this file, so possibly a function of another module of the project."""
         qualified = self.names.qualified_names(call.func)
@@ -210,7 +213,7 @@ class Steps:
             return None
         return None if self.training.callable_functions(call.func) else next(iter(qualified))
 
-    def _is_library(self, func: cst.BaseExpression) -> bool:
+    def _is_library(self, func: ast.expr) -> bool:
         qualified = self.names.qualified_names(func)
         return bool(qualified) and all(q.split(".")[0] in _READ_ONLY_PACKAGES for q in qualified)
 
@@ -220,5 +223,16 @@ _READ_ONLY_PACKAGES = frozenset(
 )
 
 
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
+def _literal_text(expr: ast.expr) -> str:
+    """The text of a string or bytes literal on one line; "" for anything else, and for a literal glued from pieces
+    over several lines (help text, mostly)."""
+    if not isinstance(expr, ast.Constant) or expr.lineno != expr.end_lineno:
+        return ""
+    value = expr.value
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value if isinstance(value, str) else ""
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None

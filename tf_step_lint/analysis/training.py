@@ -4,12 +4,11 @@ A function is a model_fn only on evidence: it is passed to an Estimator construc
 builder's closure, ``functools.partial``, a method or a callable instance), or it returns an
 ``EstimatorSpec``.  Its name is never evidence.
 """
+import ast
 from functools import cached_property
 from typing import Dict, FrozenSet, List, Optional, Set
 
-import libcst as cst
-
-from tf_step_lint.analysis.index import FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.index import FUNCTION_TYPES, FunctionInfo, ModuleIndex
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.analysis.optimizers import argument
 
@@ -21,51 +20,51 @@ class Training:
         self.external_roots = external_roots  # top-level functions another module's model_fn builds its train op with
 
     # -- what a callable expression runs ---------------------------------------------------------
-    def callable_functions(self, expr: cst.BaseExpression, seen: Optional[Set] = None) -> List[FunctionInfo]:
+    def callable_functions(self, expr: ast.expr, seen: Optional[Set] = None) -> List[FunctionInfo]:
         """The functions of this file that run when ``expr`` is called."""
         seen = set() if seen is None else seen
-        if isinstance(expr, cst.Attribute) and not (isinstance(expr.value, cst.Name) and expr.value.value == "self"):
-            return self._methods_of_instances(expr.value, expr.attr.value)
+        if isinstance(expr, ast.Attribute) and not (isinstance(expr.value, ast.Name) and expr.value.id == "self"):
+            return self._methods_of_instances(expr.value, expr.attr)
         found: List[FunctionInfo] = []
         for origin in self.names.origins(expr):
             if origin is UNKNOWN or origin in seen:
                 continue
             seen.add(origin)
-            if isinstance(origin, cst.FunctionDef):
+            if isinstance(origin, FUNCTION_TYPES):
                 found.append(self.index.function_of[origin])
-            elif isinstance(origin, cst.ClassDef):
+            elif isinstance(origin, ast.ClassDef):
                 found.extend(self._method(origin, "__init__"))
-            elif isinstance(origin, cst.Lambda) and isinstance(origin.body, cst.Call):
+            elif isinstance(origin, ast.Lambda) and isinstance(origin.body, ast.Call):
                 found.extend(self.callable_functions(origin.body.func, seen))
-            elif isinstance(origin, cst.Call):
+            elif isinstance(origin, ast.Call):
                 found.extend(self._returned_callables(origin, seen))
         return found
 
-    def _returned_callables(self, call: cst.Call, seen: Set) -> List[FunctionInfo]:
+    def _returned_callables(self, call: ast.Call, seen: Set) -> List[FunctionInfo]:
         """What calling the *result* of ``call`` runs: partial's target, a builder's closure, an instance's __call__."""
         if self.names.is_qualified(call.func, "functools.partial"):
             target = argument(call, 0, "func")
             return self.callable_functions(target, seen) if target is not None else []
         found: List[FunctionInfo] = []
         for origin in self.names.origins(call.func):
-            if isinstance(origin, cst.ClassDef):
+            if isinstance(origin, ast.ClassDef):
                 found.extend(self._method(origin, "__call__"))
-            elif isinstance(origin, cst.FunctionDef):
+            elif isinstance(origin, FUNCTION_TYPES):
                 for returned in self.index.function_of[origin].returns:
                     found.extend(self.callable_functions(returned, seen))
         return found
 
-    def _methods_of_instances(self, receiver: cst.BaseExpression, name: str) -> List[FunctionInfo]:
+    def _methods_of_instances(self, receiver: ast.expr, name: str) -> List[FunctionInfo]:
         """`model.build_train_op(...)`: the method, when ``model`` is an instance of a class of this file."""
         found: List[FunctionInfo] = []
         for origin in self.names.origins(receiver):
-            if isinstance(origin, cst.Call):
+            if isinstance(origin, ast.Call):
                 for klass in self.names.origins(origin.func):
-                    if isinstance(klass, cst.ClassDef):
+                    if isinstance(klass, ast.ClassDef):
                         found.extend(self._method(klass, name))
         return found
 
-    def _method(self, klass: cst.ClassDef, name: str) -> List[FunctionInfo]:
+    def _method(self, klass: ast.ClassDef, name: str) -> List[FunctionInfo]:
         method = self.index.class_of[klass].methods.get(name)
         return [method] if method is not None else []
 
@@ -83,7 +82,7 @@ class Training:
                 roots[fn] = None
         return list(roots)
 
-    def _model_fn_arguments(self, call: cst.Call, klass) -> List[FunctionInfo]:
+    def _model_fn_arguments(self, call: ast.Call, klass) -> List[FunctionInfo]:
         symbol = self.names.symbol(call.func)
         if symbol is not None and symbol.kind == "estimator":
             params = symbol.info["init"]
@@ -96,21 +95,21 @@ class Training:
             return []
         return self.callable_functions(arg) if arg is not None else []
 
-    def _is_estimator_super_init(self, call: cst.Call, klass) -> bool:
+    def _is_estimator_super_init(self, call: ast.Call, klass) -> bool:
         """``super().__init__(model_fn=...)`` inside a subclass of an Estimator."""
         func = call.func
-        if klass is None or not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        if klass is None or not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
             return False
-        if not (isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name)
-                and func.value.func.value == "super"):
+        if not (isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name)
+                and func.value.func.id == "super"):
             return False
-        return any(self.is_estimator_class(base.value) for base in klass.node.bases)
+        return any(self.is_estimator_class(base) for base in klass.node.bases)
 
-    def is_estimator_class(self, expr: cst.BaseExpression) -> bool:
+    def is_estimator_class(self, expr: ast.expr) -> bool:
         symbol = self.names.symbol(expr)
         return symbol is not None and symbol.kind == "estimator"
 
-    def _is_estimator_spec(self, value: cst.BaseExpression) -> bool:
+    def _is_estimator_spec(self, value: ast.expr) -> bool:
         return any(self.names.calls(origin, "estimator_spec") for origin in self.names.origins(value))
 
     # -- what a model_fn reaches ------------------------------------------------------------------

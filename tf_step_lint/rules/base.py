@@ -1,12 +1,11 @@
 """What a rule is: a code, a name, and a check that asks the shared analysis and yields findings."""
-from typing import ClassVar, Iterable, Optional, Tuple
+import ast
+from typing import Callable, ClassVar, Iterable, List, Optional, Tuple, Union
 
-import libcst as cst
-
-from tf_step_lint.analysis import Analysis
-from tf_step_lint.finding import Finding, Fix
+from tf_step_lint.analysis import V1, Analysis
+from tf_step_lint.analysis.names import DEFINITIONS
+from tf_step_lint.finding import Change, Finding, Fix
 from tf_step_lint.target import Version
-
 
 # Every rule resolves names through a TensorFlow import; the step rules also need an Estimator class or spec.
 TENSORFLOW = ("tensorflow",)
@@ -24,6 +23,58 @@ class Rule:
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         raise NotImplementedError
 
-    def finding(self, analysis: Analysis, node: cst.CSTNode, message: str, fix: Optional[Fix] = None) -> Finding:
-        line, column = analysis.position(node)
+    def finding(self, analysis: Analysis, where: Union[ast.AST, Tuple[int, int]], message: str,
+                fix: Optional[Fix] = None) -> Finding:
+        """A finding at ``where``: a node, or a 1-based (line, column)."""
+        line, column = where if isinstance(where, tuple) else analysis.position(where)
         return Finding(self.code, message, line, column, fix)
+
+
+# -- fixes, as changes for tf_step_lint.fixes to apply ------------------------------------------------------
+def fix_of(*changes: Optional[Change], **options) -> Optional[Fix]:
+    """A fix of ``changes``; None if any of them has no node LibCST can find again."""
+    if not changes or None in changes:
+        return None
+    return Fix(tuple(changes), **options)
+
+
+def get_or_create_step(analysis: Analysis, at: ast.AST) -> Optional[Tuple[str, Optional[Tuple[str, str]]]]:
+    """``<v1>.train.get_or_create_global_step()`` spelled for ``at``, and the import it needs, if any."""
+    reference = analysis.v1_reference(at)
+    if reference is None:
+        return None
+    spelling, import_as = reference
+    return f"{spelling}.train.get_or_create_global_step()", ((V1, import_as) if import_as else None)
+
+
+def step_fix(analysis: Analysis, at: ast.AST, build: Callable[[str], List[Optional[Change]]]) -> Optional[Fix]:
+    """A fix of the changes ``build(step_code)`` returns, with the import the step needs."""
+    step = get_or_create_step(analysis, at)
+    if step is None:
+        return None
+    code, add_import = step
+    return fix_of(*build(code), add_import=add_import)
+
+
+def argument_index(call: ast.Call, argument: ast.AST) -> int:
+    """The place of ``argument`` (a positional expression or a keyword) among ``call``'s arguments in source
+    order, as LibCST lists them."""
+    ordered = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    return next(i for i, a in enumerate(ordered) if a is argument)
+
+
+def statement_assigning(analysis: Analysis, function: ast.AST, name: str, value: ast.expr) -> Optional[ast.Assign]:
+    """The statement ``name = value``, alone on its line, among ``function``'s statements, not in nested defs."""
+    stack: List[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Assign):
+            if (node.value is value and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id == name and analysis.alone_on_its_lines(node)):
+                return node
+        elif isinstance(node, ast.stmt) and not isinstance(node, DEFINITIONS):
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(node, field, ()):
+                    stack.extend(child.body if isinstance(child, ast.AST) and not isinstance(child, ast.stmt)
+                                 else [child])
+    return None

@@ -1,16 +1,14 @@
 """TSL102: a variable of the model's own used as the training step instead of the Estimator's global step."""
+import ast
 from typing import Iterable, List, Optional, Set, Tuple
-
-import libcst as cst
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.optimizers import argument
 from tf_step_lint.analysis.steps import StepUse
 from tf_step_lint.finding import Finding
-from tf_step_lint.fixes import step_fix
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
 from tf_step_lint.api import tf_api
-from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule, step_fix
 
 VARIABLE = "variable_factory"
 CONSEQUENCE = (
@@ -37,7 +35,7 @@ class CustomStepVariable(Rule):
         uses = [u for u in analysis.steps.step_uses(analysis.training.functions)
                 if u.optimizer is None or u.optimizer.family == "v1"]
         step_nodes = {u.step for u in uses}
-        reported: Set[cst.CSTNode] = set()
+        reported: Set[ast.AST] = set()
         for use in uses:
             variable = self._variable(analysis, use.step)
             if variable is None:
@@ -53,22 +51,22 @@ class CustomStepVariable(Rule):
                 reported.add(variable.creation)
             yield self._report(analysis, use, variable, step_nodes)
 
-    def _variable(self, analysis: Analysis, step: cst.BaseExpression) -> Optional["_StepVariable"]:
-        if isinstance(step, cst.Call):
+    def _variable(self, analysis: Analysis, step: ast.expr) -> Optional["_StepVariable"]:
+        if isinstance(step, ast.Call):
             return _StepVariable.of([step], analysis, "inline") if analysis.names.calls(step, VARIABLE) else None
         origins = analysis.names.origins(step)
-        if not origins or not all(isinstance(o, cst.Call) for o in origins):
+        if not origins or not all(isinstance(o, ast.Call) for o in origins):
             return None
-        if isinstance(step, cst.Name) and analysis.names.is_module_level(step):
+        if isinstance(step, ast.Name) and analysis.names.is_module_level(step):
             if all(analysis.names.calls(o, VARIABLE, "step_getter", "step_creator") for o in origins):
                 return _StepVariable.of(origins, analysis, "module")
             return None
         if not all(analysis.names.calls(o, VARIABLE) for o in origins):
             return None
-        return _StepVariable.of(origins, analysis, "attribute" if isinstance(step, cst.Attribute) else "local")
+        return _StepVariable.of(origins, analysis, "attribute" if isinstance(step, ast.Attribute) else "local")
 
     @staticmethod
-    def _increments(analysis: Analysis, use: StepUse, creations: List[cst.Call]) -> Tuple[bool, bool]:
+    def _increments(analysis: Analysis, use: StepUse, creations: List[ast.Call]) -> Tuple[bool, bool]:
         """(this variable is incremented, something else is), in the model_fns that make ``use``."""
         itself = others = False
         for unit in analysis.training.units_containing(analysis.names.enclosing_function(use.call)):
@@ -83,26 +81,26 @@ class CustomStepVariable(Rule):
     def _report(self, analysis: Analysis, use: StepUse, variable: "_StepVariable", step_nodes) -> Finding:
         where = variable.where
         if where == "module":
-            message = f"`{analysis.module.code_for_node(use.step)}` {MODULE_LEVEL}"
+            message = f"`{analysis.code_of(use.step)}` {MODULE_LEVEL}"
             fix = None
             if self._only_used_as_step(analysis, use.step, step_nodes):
-                fix = step_fix(analysis, use.step, lambda step: {use.step: step})
+                fix = step_fix(analysis, use.step, lambda step: [analysis.change(use.step, ("replace", (step,)))])
             return self.finding(analysis, use.step, message, fix)
         message = variable.describe(analysis)
         fix = None
         if where == "inline" or (where == "local" and len(variable.creations) == 1
                                  and self._only_used_as_step(analysis, use.step, step_nodes)):
             creation = variable.creation
-            fix = step_fix(analysis, creation, lambda step: {creation: step})
+            fix = step_fix(analysis, creation, lambda step: [analysis.change(creation, ("replace", (step,)))])
         return self.finding(analysis, variable.creation if where != "attribute" else use.step, message, fix)
 
     @staticmethod
-    def _only_used_as_step(analysis: Analysis, name: cst.BaseExpression, step_nodes) -> bool:
+    def _only_used_as_step(analysis: Analysis, name: ast.expr, step_nodes) -> bool:
         """Every read of the variable is a global_step argument, so swapping it changes nothing else."""
-        if not isinstance(name, cst.Name):
+        if not isinstance(name, ast.Name):
             return False
         scope = analysis.names.scopes.get(name)
-        assignments = scope[name.value] if scope is not None else ()
+        assignments = scope[name.id] if scope is not None else ()
         references = [ref for a in assignments for ref in a.references]
         if assignments and all(a.scope is a.scope.globals for a in assignments):
             references = [r for r in references if analysis.names.enclosing_function(r) in analysis.training.functions]
@@ -110,7 +108,7 @@ class CustomStepVariable(Rule):
 
 
 class _StepVariable:
-    def __init__(self, creations: List[cst.Call], where: str, name: Optional[str]):
+    def __init__(self, creations: List[ast.Call], where: str, name: Optional[str]):
         self.creations = creations
         self.creation = creations[0]
         self.where = where  # inline, local, attribute, module
@@ -123,7 +121,7 @@ class _StepVariable:
     def describe(self, analysis: Analysis) -> str:
         call = self.creation
         symbol = analysis.names.symbol(call.func)
-        text = f"`{symbol.public_name}({'...' if call.args else ''})`"
+        text = f"`{symbol.public_name}({'...' if call.args or call.keywords else ''})`"
         if self.name == "global_step" and "get_variable" in symbol.key:
             return f"{text} creating \"global_step\" inside a model_fn {ALREADY_EXISTS}"
         if self.name == "global_step":
@@ -136,19 +134,19 @@ class _StepVariable:
         return f"{text}{named} is used as the training step but is not the Estimator's global step: {CONSEQUENCE}"
 
 
-def _variable_name(analysis: Analysis, call: cst.Call) -> Optional[str]:
+def _variable_name(analysis: Analysis, call: ast.Call) -> Optional[str]:
     symbol = analysis.names.symbol(call.func)
     position = symbol.param_index("name") if symbol else None
     value = argument(call, position, "name")
-    if isinstance(value, cst.SimpleString):
-        return value.evaluated_value if isinstance(value.evaluated_value, str) else None
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
     return None
 
 
-def _is_float(analysis: Analysis, call: cst.Call) -> bool:
+def _is_float(analysis: Analysis, call: ast.Call) -> bool:
     symbol = analysis.names.symbol(call.func)
     initial = argument(call, symbol.param_index("initial_value"), "initial_value")
-    if isinstance(initial, cst.Float):
+    if isinstance(initial, ast.Constant) and isinstance(initial.value, float):
         return True
     dtype = argument(call, symbol.param_index("dtype"), "dtype")
     return dtype is not None and any(q.rsplit(".", 1)[-1].startswith("float")

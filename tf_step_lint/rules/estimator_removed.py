@@ -1,8 +1,6 @@
 """TSL301: the Estimator API in code that targets TensorFlow 2.16 or later, where it no longer exists."""
+import ast
 from typing import Iterable, Iterator, Optional, Tuple
-
-import libcst as cst
-from libcst.helpers import get_full_name_for_node
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.api import gone_in_216
@@ -42,27 +40,26 @@ def _module_of(path: str) -> Optional[str]:
     return next((m for m in ESTIMATOR_MODULES if path == m or path.startswith(m + ".")), None)
 
 
-def _imports(analysis: Analysis) -> Iterator[Tuple[cst.CSTNode, str]]:
+def _imports(analysis: Analysis) -> Iterator[Tuple[ast.AST, str]]:
     for node in analysis.index.imports:
         if node in analysis.index.version_guarded:
             continue  # `try: from tensorflow import estimator / except ImportError:` handles 2.16 itself
-        if isinstance(node, cst.Import):
-            paths = [get_full_name_for_node(alias.name) or "" for alias in node.names]
-        elif node.relative or node.module is None:
+        if isinstance(node, ast.Import):
+            paths = [alias.name for alias in node.names]
+        elif node.level or node.module is None:
             continue
         else:
-            base = get_full_name_for_node(node.module) or ""
-            names = [] if isinstance(node.names, cst.ImportStar) else [
-                alias.name.value for alias in node.names if isinstance(alias.name, cst.Name)]
+            base = node.module
+            names = [alias.name for alias in node.names if alias.name != "*"]
             paths = [base, *(f"{base}.{name}" for name in names)]
         module = next((m for m in map(_module_of, paths) if m is not None), None)
         if module is not None:
             yield node, module
 
 
-def _attributes(analysis: Analysis) -> Iterator[Tuple[cst.CSTNode, str]]:
+def _attributes(analysis: Analysis) -> Iterator[Tuple[ast.AST, str]]:
     for attribute in analysis.index.attributes:
-        if attribute.attr.value != "estimator" or attribute in analysis.index.version_guarded:
+        if attribute.attr != "estimator" or attribute in analysis.index.version_guarded:
             continue
         names = analysis.names.qualified_names(attribute)
         if names and len(names) == 1:

@@ -1,13 +1,11 @@
 """TSL202: ``export_savedmodel`` on a TF2 Estimator, which raises AttributeError."""
-from typing import Iterable
-
-import libcst as cst
+import ast
+from typing import Iterable, Optional
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.api import tf_api
-from tf_step_lint.finding import Finding, Fix
-from tf_step_lint.fixes import without_arg
-from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.finding import Change, Finding
+from tf_step_lint.rules.base import TENSORFLOW, Rule, argument_index, fix_of
 from tf_step_lint.rules.exports import export_calls
 
 OLD, NEW = "export_savedmodel", "export_saved_model"
@@ -24,16 +22,16 @@ class ExportSavedmodelRenamed(Rule):
                 continue
             message = (f"`{estimator.display_name}` has no `{OLD}`: raises AttributeError: `Estimator.{OLD}` has been "
                        f"deprecated. Please use `{NEW}` instead.")
-            yield self.finding(analysis, call.func.attr, message, Fix({call: _renamed(call)}))
+            yield self.finding(analysis, analysis.attr_position(call.func), message, fix_of(_renamed(analysis, call)))
 
 
-def _renamed(call: cst.Call) -> cst.Call:
+def _renamed(analysis: Analysis, call: ast.Call) -> Optional[Change]:
     """The call spelled for export_saved_model: strip_default_attrs is gone (the new method always strips)."""
     old_params = tf_api().lookup("tensorflow.compat.v1.estimator.Estimator").info["methods"][OLD]["params"]
     dropped = old_params.index("strip_default_attrs")
-    positional = [a for a in call.args if a.keyword is None]
-    for arg in list(call.args):
-        if (arg.keyword is not None and arg.keyword.value == "strip_default_attrs") or (
-                len(positional) > dropped and arg is positional[dropped]):
-            call = without_arg(call, arg)
-    return call.with_changes(func=call.func.with_changes(attr=cst.Name(NEW)))
+    # the arguments without a keyword, as LibCST lists them: `**kwargs` (always after the others) among them
+    positional = [*call.args, *(k for k in call.keywords if k.arg is None)]
+    removed = tuple(sorted(argument_index(call, arg) for arg in [*call.args, *call.keywords]
+                           if (isinstance(arg, ast.keyword) and arg.arg == "strip_default_attrs")
+                           or (len(positional) > dropped and arg is positional[dropped])))
+    return analysis.change(call, ("remove_arguments", (removed,)), ("rename_method", (NEW,)))

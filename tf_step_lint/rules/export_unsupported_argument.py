@@ -1,12 +1,12 @@
 """TSL201: an Estimator export call with an argument the method does not have (TypeError after training)."""
+import ast
 import difflib
 from typing import Iterable
 
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.finding import Finding, Fix
-from tf_step_lint.fixes import without_arg
-from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.finding import Finding
+from tf_step_lint.rules.base import TENSORFLOW, Rule, argument_index, fix_of
 from tf_step_lint.rules.exports import EXPORT_METHODS, export_calls
 
 # Keywords whose removal is the complete fix: verified on TF 2.15, the SavedModel's variables/ already holds
@@ -26,8 +26,8 @@ class ExportUnsupportedArgument(Rule):
                 continue
             params = spec["params"]
             where = f"{estimator.display_name}.{method}{spec['signature']}"
-            for arg in call.args:
-                keyword = arg.keyword.value if arg.keyword is not None else None
+            for arg in call.keywords:
+                keyword = arg.arg
                 if keyword is None or keyword in params or spec["accepts_kwargs"]:
                     continue
                 hint = difflib.get_close_matches(keyword, params, n=1, cutoff=0.6)
@@ -35,11 +35,14 @@ class ExportUnsupportedArgument(Rule):
                            f"an unexpected keyword argument '{keyword}', after training has finished; "
                            + (f"did you mean `{hint[0]}`? " if hint else "")
                            + f"signature: {where}")
-                fix = Fix({call: without_arg(call, arg)}) if keyword in DROP_IS_COMPLETE_FIX else None
-                yield self.finding(analysis, arg.keyword, message, fix)
-            positional = [a for a in call.args if a.keyword is None]
-            if len(positional) > len(params) and not any(a.star for a in positional):
+                fix = None
+                if keyword in DROP_IS_COMPLETE_FIX:
+                    fix = fix_of(analysis.change(call, ("remove_argument", (argument_index(call, arg),))))
+                yield self.finding(analysis, arg, message, fix)
+            positional = call.args
+            star = any(isinstance(a, ast.Starred) for a in positional) or any(k.arg is None for k in call.keywords)
+            if len(positional) > len(params) and not star:
                 extra = positional[len(params)]
                 message = (f"`{method}()` takes at most {len(params)} positional arguments but gets "
                            f"{len(positional)}: raises TypeError after training has finished; signature: {where}")
-                yield self.finding(analysis, extra.value, message)
+                yield self.finding(analysis, extra, message)

@@ -1,14 +1,13 @@
 """TSL103: a Keras optimizer builds the train op of an Estimator model_fn, where it breaks in one of three ways."""
-from typing import Iterable, List, Optional
-
-import libcst as cst
+import ast
+from typing import Iterable, Optional
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.optimizers import OptimizerKind, argument
 from tf_step_lint.api import Symbol, tf_api
 from tf_step_lint.finding import SAFE, UNSAFE, Finding, Fix
-from tf_step_lint.fixes import get_or_create_step, statement_assigning, without_arg
-from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
+from tf_step_lint.rules.base import (ESTIMATOR, TENSORFLOW, Rule, argument_index, fix_of, get_or_create_step,
+                                     statement_assigning)
 
 KERAS_METHODS = ("minimize", "apply_gradients", "get_updates")
 REMEDY = ("use tf.keras.optimizers.legacy.{name} and set `{receiver}.iterations = "
@@ -23,32 +22,32 @@ class KerasOptimizerInModelFn(Rule):
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for site in analysis.index.calls:
             call, func = site.node, site.node.func
-            if not (isinstance(func, cst.Attribute) and func.attr.value in KERAS_METHODS):
+            if not (isinstance(func, ast.Attribute) and func.attr in KERAS_METHODS):
                 continue
             units = analysis.training.units_containing(site.function)
-            kind = analysis.optimizers.kind(func.value, func.attr.value) if units else None
+            kind = analysis.optimizers.kind(func.value, func.attr) if units else None
             if kind is None or kind.family != "keras" or kind.keras_class is None:
                 continue
             legacy = kind.keras_class.info["legacy"]
-            if func.attr.value == "get_updates" and not legacy:
+            if func.attr == "get_updates" and not legacy:
                 continue  # the new optimizers have no get_updates: an AttributeError any test run shows
-            step_arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == "global_step"), None)
+            step_arg = next((k for k in call.keywords if k.arg == "global_step"), None)
             problem = _problem(analysis, call, kind, legacy, step_arg,
                                lambda: any(analysis.steps.increments(unit) for unit in units))
             if problem is None:
                 continue
             class_name = kind.keras_class.public_name.rsplit(".", 1)[-1]
             remedy = REMEDY.format(name=class_name, receiver=_spelled(func.value))
-            if func.attr.value == "minimize":
+            if func.attr == "minimize":
                 remedy = f"compute the gradients with tf.gradients and call apply_gradients; {remedy}"
-            fix = _fix(analysis, call, kind.keras_class, step_arg) if func.attr.value != "minimize" else None
-            where = step_arg.keyword if step_arg is not None else func.attr
+            fix = _fix(analysis, call, kind.keras_class, step_arg) if func.attr != "minimize" else None
+            where = step_arg if step_arg is not None else analysis.attr_position(func)
             yield self.finding(analysis, where, f"{problem}; {remedy}", fix)
 
 
-def _problem(analysis: Analysis, call: cst.Call, kind: OptimizerKind, legacy: bool, step_arg: Optional[cst.Arg],
+def _problem(analysis: Analysis, call: ast.Call, kind: OptimizerKind, legacy: bool, step_arg: Optional[ast.keyword],
              step_moves) -> Optional[str]:
-    method = call.func.attr.value
+    method = call.func.attr
     signature = tf_api().methods["keras_legacy_optimizer" if legacy else "keras_optimizer"].get(method)
     what = f"`{method}()` of the Keras optimizer {kind.description}"
     if step_arg is not None and signature is not None and not signature["accepts_kwargs"]:
@@ -67,75 +66,72 @@ def _problem(analysis: Analysis, call: cst.Call, kind: OptimizerKind, legacy: bo
     return None
 
 
-def _tensor_loss_without_tape(analysis: Analysis, call: cst.Call) -> bool:
+def _tensor_loss_without_tape(analysis: Analysis, call: ast.Call) -> bool:
     """``minimize(loss)`` where ``loss`` surely comes from a TensorFlow op (so it is a Tensor, not a callable)."""
-    if any(arg.keyword is not None and arg.keyword.value == "tape" for arg in call.args):
+    if any(keyword.arg == "tape" for keyword in call.keywords):
         return False
     loss = argument(call, 0, "loss")
     origins = analysis.names.origins(loss) if loss is not None else []
-    return bool(origins) and all(isinstance(o, cst.Call) and _is_tensorflow(analysis, o.func) for o in origins)
+    return bool(origins) and all(isinstance(o, ast.Call) and _is_tensorflow(analysis, o.func) for o in origins)
 
 
-def _is_tensorflow(analysis: Analysis, func: cst.BaseExpression) -> bool:
+def _is_tensorflow(analysis: Analysis, func: ast.expr) -> bool:
     names = analysis.names.qualified_names(func)
     return bool(names) and all(name.split(".")[0] == "tensorflow" for name in names)
 
 
-def _iterations_is_global_step(analysis: Analysis, receiver: cst.BaseExpression) -> bool:
+def _iterations_is_global_step(analysis: Analysis, receiver: ast.expr) -> bool:
     """Some ``opt.iterations = <the global step>`` for this optimizer."""
     built = analysis.names.origins(receiver)
-    return any(attr.attr.value == "iterations" and analysis.names.origins(attr.value) == built
+    return any(attr.attr == "iterations" and analysis.names.origins(attr.value) == built
                and analysis.steps.is_global_step(value) for attr, value in analysis.index.attribute_assignments)
 
 
-def _fix(analysis: Analysis, call: cst.Call, keras_class: Symbol, step_arg: Optional[cst.Arg]) -> Optional[Fix]:
+def _fix(analysis: Analysis, call: ast.Call, keras_class: Symbol, step_arg: Optional[ast.keyword]) -> Optional[Fix]:
     """Where the optimizer is built by ``name = <Keras class>(...)`` in the same function: the legacy class, its
     ``iterations`` set to the global step on the next line, and no ``global_step=`` argument."""
     receiver = call.func.value
     built = analysis.names.origins(receiver)
     function = analysis.names.enclosing_function(call)
-    if not (isinstance(receiver, cst.Name) and len(built) == 1 and isinstance(built[0], cst.Call)
+    if not (isinstance(receiver, ast.Name) and len(built) == 1 and isinstance(built[0], ast.Call)
             and function is not None):
         return None
     construction = built[0]
-    statement = statement_assigning(function.node, receiver.value, construction)
+    statement = statement_assigning(analysis, function.node, receiver.id, construction)
     legacy_class = _legacy_spelling(analysis, construction.func, keras_class)
     step = get_or_create_step(analysis, call)
     if statement is None or legacy_class is None or step is None:
         return None
-    step_expr, add_import = step
-    replacements = {}
-    lines: List[cst.BaseStatement] = [statement]
+    step_code, add_import = step
+    changes = []
     swaps_class = legacy_class is not construction.func  # another implementation: arguments and slots may differ
     if swaps_class:
-        assign = statement.body[0]
-        legacy_construction = construction.with_changes(func=legacy_class)
-        lines[0] = statement.with_changes(body=[assign.with_changes(value=legacy_construction)])
+        changes.append(analysis.change(legacy_class, ("append_attributes", (("legacy",),))))
     if not _iterations_is_global_step(analysis, receiver):
-        target = cst.AssignTarget(cst.Attribute(value=cst.Name(receiver.value), attr=cst.Name("iterations")))
-        lines.append(cst.SimpleStatementLine(body=[cst.Assign(targets=[target], value=step_expr)]))
+        iterations = f"{receiver.id}.iterations = {step_code}"
+        changes.append(analysis.change(statement, ("insert_statement_after", (iterations,)),
+                                       node_type="SimpleStatementLine"))
     else:
         add_import = None
-    if len(lines) > 1 or lines[0] is not statement:
-        replacements[statement] = cst.FlattenSentinel(lines)
     if step_arg is not None:
-        replacements[call] = without_arg(call, step_arg)
-    return Fix(replacements, add_import, UNSAFE if swaps_class else SAFE) if replacements else None
+        changes.append(analysis.change(call, ("remove_argument", (argument_index(call, step_arg),))))
+    return fix_of(*changes, add_import=add_import, applicability=UNSAFE if swaps_class else SAFE)
 
 
-def _legacy_spelling(analysis: Analysis, func: cst.BaseExpression, keras_class: Symbol) -> Optional[cst.BaseExpression]:
-    """``tf.keras.optimizers.legacy.Adam`` for ``tf.keras.optimizers.Adam``; ``func`` itself when already legacy;
-    None when the legacy class cannot be spelled from ``func`` (a class imported by name)."""
+def _legacy_spelling(analysis: Analysis, func: ast.expr, keras_class: Symbol) -> Optional[ast.expr]:
+    """For ``tf.keras.optimizers.Adam``, the module ``tf.keras.optimizers``, to append ``.legacy`` to; ``func``
+    itself when already legacy; None when the legacy class cannot be spelled from ``func`` (a class imported by
+    name)."""
     if keras_class.info["legacy"]:
         return func
-    if not isinstance(func, cst.Attribute):
+    if not isinstance(func, ast.Attribute):
         return None
     modules = analysis.names.qualified_names(func.value) or frozenset()
-    legacy = {tf_api().lookup(f"{m}.legacy.{func.attr.value}") for m in modules}
+    legacy = {tf_api().lookup(f"{m}.legacy.{func.attr}") for m in modules}
     if len(legacy) != 1 or None in legacy or not next(iter(legacy)).info.get("legacy"):
         return None
-    return func.with_changes(value=cst.Attribute(value=func.value, attr=cst.Name("legacy")))
+    return func.value
 
 
-def _spelled(expr: cst.BaseExpression) -> str:
-    return expr.value if isinstance(expr, cst.Name) else "optimizer"
+def _spelled(expr: ast.expr) -> str:
+    return expr.id if isinstance(expr, ast.Name) else "optimizer"

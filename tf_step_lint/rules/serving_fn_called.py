@@ -1,13 +1,12 @@
 """TSL204: the serving input function called where an export wants the function itself."""
+import ast
 from typing import Iterable, Iterator, Optional, Tuple
-
-import libcst as cst
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.optimizers import argument
-from tf_step_lint.finding import Finding, Fix
-from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.finding import Finding
+from tf_step_lint.rules.base import TENSORFLOW, Rule, fix_of
 from tf_step_lint.rules.exports import export_calls
 
 PARAMETER = "serving_input_receiver_fn"
@@ -20,16 +19,17 @@ class ServingFnCalled(Rule):
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for where, passed in _serving_arguments(analysis):
-            if not (isinstance(passed, cst.Call) and not passed.args and _returns_a_receiver(analysis, passed)):
+            if not (isinstance(passed, ast.Call) and not passed.args and not passed.keywords
+                    and _returns_a_receiver(analysis, passed)):
                 continue
-            name = passed.func.value
+            name = passed.func.id
             message = (f"`{name}()` is called, so {where} gets a receiver where it expects the function that builds "
                        f"one; the call runs eagerly in TF2 and raises RuntimeError: tf.placeholder() is not "
                        f"compatible with eager execution.; pass the function itself: `{name}`")
-            yield self.finding(analysis, passed, message, Fix({passed: passed.func}))
+            yield self.finding(analysis, passed, message, fix_of(analysis.change(passed, ("unwrap_call", ()))))
 
 
-def _serving_arguments(analysis: Analysis) -> Iterator[Tuple[str, cst.BaseExpression]]:
+def _serving_arguments(analysis: Analysis) -> Iterator[Tuple[str, ast.expr]]:
     """(what takes it, the argument) for every serving_input_receiver_fn given to an Estimator export or exporter."""
     for call, method, estimator in export_calls(analysis):
         spec = estimator.method(method)
@@ -45,11 +45,11 @@ def _serving_arguments(analysis: Analysis) -> Iterator[Tuple[str, cst.BaseExpres
                 yield f"`{symbol.public_name}`", passed
 
 
-def _returns_a_receiver(analysis: Analysis, call: cst.Call) -> bool:
+def _returns_a_receiver(analysis: Analysis, call: ast.Call) -> bool:
     """``call`` runs a function of this file that takes no argument and only ever returns a ServingInputReceiver
     (or TensorServingInputReceiver).  A factory returning a function, or anything unsure, is not."""
     function = _only_function(analysis, call.func)
-    if function is None or not function.returns or not _callable_without_arguments(function.node.params):
+    if function is None or not function.returns or not _callable_without_arguments(function.node.args):
         return False
     for value in function.returns:
         origins = analysis.names.origins(value)
@@ -58,15 +58,16 @@ def _returns_a_receiver(analysis: Analysis, call: cst.Call) -> bool:
     return True
 
 
-def _only_function(analysis: Analysis, func: cst.BaseExpression) -> Optional[FunctionInfo]:
-    if not isinstance(func, cst.Name):
+def _only_function(analysis: Analysis, func: ast.expr) -> Optional[FunctionInfo]:
+    if not isinstance(func, ast.Name):
         return None
     origins = analysis.names.origins(func)
-    if len(origins) != 1 or not isinstance(origins[0], cst.FunctionDef):
+    if len(origins) != 1 or not isinstance(origins[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     return analysis.index.function_of[origins[0]]
 
 
-def _callable_without_arguments(params: cst.Parameters) -> bool:
-    return all(p.default is not None for p in (*params.posonly_params, *params.params)) and all(
-        p.default is not None for p in params.kwonly_params)
+def _callable_without_arguments(params: ast.arguments) -> bool:
+    """Every positional and keyword-only parameter has a default (the defaults go to the last positional ones)."""
+    return len(params.defaults) == len(params.posonlyargs) + len(params.args) and all(
+        default is not None for default in params.kw_defaults)

@@ -1,7 +1,6 @@
 """TSL105: the Estimator's global step incremented twice by one train op, so training stops at half the updates."""
+import ast
 from typing import Iterable, List, Set
-
-import libcst as cst
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.optimizers import argument
@@ -15,7 +14,7 @@ class StepIncrementedTwice(Rule):
     requires = (TENSORFLOW, ESTIMATOR, ("global_step",))
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
-        reported: Set[cst.Call] = set()
+        reported: Set[ast.Call] = set()
         training = analysis.training.functions
         for function in [f for f in analysis.index.functions if f in training]:  # in source order
             for call in function.calls:
@@ -32,7 +31,7 @@ class StepIncrementedTwice(Rule):
                     reported.add(increments[-1])
                     yield self._finding(analysis, increments)
 
-    def _finding(self, analysis: Analysis, increments: List[cst.Call]) -> Finding:
+    def _finding(self, analysis: Analysis, increments: List[ast.Call]) -> Finding:
         spelled = [f"`{_spelling(c)}` (line {analysis.position(c)[0]})" for c in increments]
         places = ", ".join(spelled[:-1]) + " and " + spelled[-1]
         message = (f"the global step is incremented {len(increments)} times per training step, by {places}: "
@@ -41,6 +40,6 @@ class StepIncrementedTwice(Rule):
         return self.finding(analysis, increments[-1], message)
 
 
-def _spelling(call: cst.Call) -> str:
+def _spelling(call: ast.Call) -> str:
     func = call.func
-    return f"{func.attr.value}()" if isinstance(func, cst.Attribute) else f"{getattr(func, 'value', 'call')}()"
+    return f"{func.attr}()" if isinstance(func, ast.Attribute) else f"{getattr(func, 'id', 'call')}()"

@@ -1,11 +1,11 @@
 """TSL101: a v1 optimizer step in a model_fn that never moves the global step."""
+import ast
 from typing import Iterable
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.finding import Finding
-from tf_step_lint.fixes import step_fix, with_keyword
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
-from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
+from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule, step_fix
 
 
 CONSEQUENCE = "Estimator.train(max_steps=...) never stops and checkpoints keep the initial weights; "
@@ -27,18 +27,25 @@ class StepNeverIncrements(Rule):
             if kind is None or kind.family != "v1" or not (kind.increments_step or kind.user_class):
                 continue
             units = analysis.training.units_containing(site.function)
-            if not units or any(arg.star for arg in call.args):
+            if not units or _has_star(call):
                 continue
             if kind.increments_step and analysis.steps.passed_step(call, kind) is not None:
                 continue  # given the step (an explicit None is a choice: GAN code)
             if any(analysis.steps.increments(unit) for unit in units):
                 continue
-            method = call.func.attr.value
+            method = call.func.attr
             if kind.increments_step:
                 message = f"`{method}()` of {kind.description} is given no global_step and nothing else increments it"
-                fix = step_fix(analysis, call, lambda step, call=call: {call: with_keyword(call, "global_step", step)})
+                fix = step_fix(analysis, call, lambda step, call=call: [
+                    analysis.change(call, ("add_keyword", ("global_step", step)))])
             else:
                 message = (f"`{method}()` of {kind.description}, whose apply_gradients ignores global_step, and "
                            "nothing else increments it")
                 fix = None  # passing the step would change nothing; where to increment it is the author's call
-            yield self.finding(analysis, call.func.attr, f"{message}: {CONSEQUENCE}{REMEDY[kind.increments_step]}", fix)
+            yield self.finding(analysis, analysis.attr_position(call.func),
+                               f"{message}: {CONSEQUENCE}{REMEDY[kind.increments_step]}", fix)
+
+
+def _has_star(call: ast.Call) -> bool:
+    """``*args`` or ``**kwargs`` among the arguments."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)

@@ -1,12 +1,11 @@
 """TSL302: a name that exists only under ``tf.compat.v1``, reached through the TF2 namespace."""
+import ast
 from typing import Iterable, Optional
-
-import libcst as cst
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.api import tf_api
 from tf_step_lint.finding import Finding, Fix
-from tf_step_lint.rules.base import TENSORFLOW, Rule
+from tf_step_lint.rules.base import TENSORFLOW, Rule, fix_of
 from tf_step_lint.target import spelled
 
 
@@ -23,7 +22,7 @@ class Tf1NameInTf2Namespace(Rule):
             return  # tf.contrib has no TF2 form at all: this file is TF 1.x code, to migrate as a whole
         api = tf_api()
         for attribute in analysis.index.attributes:
-            if attribute.attr.value not in api.v1_only_last_names or attribute in analysis.index.version_guarded:
+            if attribute.attr not in api.v1_only_last_names or attribute in analysis.index.version_guarded:
                 continue
             path = _tf2_path(analysis, attribute)
             if path is None or path not in api.v1_only or _tf2_path(analysis, attribute.value) in api.v1_only:
@@ -41,7 +40,7 @@ def _missing(path: str) -> str:
     return f"module '{module}' has no attribute '{name}'"
 
 
-def _tf2_path(analysis: Analysis, expr: cst.BaseExpression) -> Optional[str]:
+def _tf2_path(analysis: Analysis, expr: ast.expr) -> Optional[str]:
     """``tensorflow.X.Y`` when ``expr`` surely names X.Y of the TF2 top-level module."""
     names = analysis.names.qualified_names(expr)
     if not names or len(names) != 1:
@@ -50,13 +49,12 @@ def _tf2_path(analysis: Analysis, expr: cst.BaseExpression) -> Optional[str]:
     return path if path.startswith("tensorflow.") and not path.startswith("tensorflow.compat.") else None
 
 
-def _fix(analysis: Analysis, attribute: cst.Attribute) -> Optional[Fix]:
+def _fix(analysis: Analysis, attribute: ast.Attribute) -> Optional[Fix]:
     """``tf.train.AdamOptimizer`` → ``tf.compat.v1.train.AdamOptimizer``: ``.compat.v1`` right after the name bound
     to ``tensorflow``.  Not offered when the chain starts elsewhere (``from tensorflow import train``)."""
     innermost = attribute
-    while isinstance(innermost.value, cst.Attribute):
+    while isinstance(innermost.value, ast.Attribute):
         innermost = innermost.value
-    if not isinstance(innermost.value, cst.Name) or analysis.names.qualified_names(innermost.value) != {"tensorflow"}:
+    if not isinstance(innermost.value, ast.Name) or analysis.names.qualified_names(innermost.value) != {"tensorflow"}:
         return None
-    compat_v1 = cst.Attribute(value=cst.Attribute(value=innermost.value, attr=cst.Name("compat")), attr=cst.Name("v1"))
-    return Fix({innermost: innermost.with_changes(value=compat_v1)})
+    return fix_of(analysis.change(innermost.value, ("append_attributes", (("compat", "v1"),))))
