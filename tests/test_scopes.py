@@ -180,5 +180,5 @@ def test_references_are_the_reads_of_each_binding():
     index = ModuleIndex(ast.parse("step = 1\ndef f(step=step):\n    return step\nprint(step)\n"))
     module_step = index.functions[0].scope.globals.bindings["step"][0]
     param_step = next(iter(index.functions[0].scope.bindings["step"]))
-    assert [n.id for n in module_step.references] == ["step", "step"]  # the default and the print
-    assert len(param_step.references) == 1  # the return
+    assert [n.id for n in index.references(module_step)] == ["step", "step"]  # the default and the print
+    assert len(index.references(param_step)) == 1  # the return

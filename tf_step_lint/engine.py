@@ -6,6 +6,7 @@ print (tf_step_lint/fixes.py).
 """
 import ast
 import bisect
+import functools
 import os
 import re
 from dataclasses import dataclass, replace
@@ -119,7 +120,13 @@ def _text(source: Union[str, bytes]) -> str:
 
 def _contains_all(text: str, groups: Sequence[Tuple[str, ...]]) -> bool:
     """For every group, one of its strings occurs in ``text``."""
-    return all(any(token in text for token in group) for group in groups)
+    return all(_any_of(group).search(text) for group in groups)
+
+
+@functools.lru_cache(maxsize=None)
+def _any_of(group: Tuple[str, ...]) -> "re.Pattern[str]":
+    """One pattern for a group's strings: one scan of the text instead of one per string (TSL302 has 649)."""
+    return re.compile("|".join(re.escape(token) for token in sorted(group, key=len, reverse=True)))
 
 
 def _lint(tree: ast.Module, source: Union[str, bytes], rules: Sequence[Type[Rule]], roots: FrozenSet[str],

@@ -13,7 +13,7 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 ImportNode = Union[ast.Import, ast.ImportFrom]
-_SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "type_ignores"})
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})  # never a name or call
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
@@ -97,7 +97,7 @@ class Binding:
     node: Optional[ast.AST]
     scope: Scope
     kind: str  # import, variable, builtin
-    references: List[ast.Name] = field(default_factory=list)  # the Name nodes that read it
+    references: List[ast.Name] = field(default_factory=list)  # the Name nodes that read it: ModuleIndex.references
 
 
 @dataclass(eq=False)
@@ -164,9 +164,15 @@ class ModuleIndex:
         self._reads: List[Tuple[ast.Name, Scope]] = []
         self.scope_of[module] = self._scope
         self._walk_all(module.body)
-        for name, scope in self._reads:
-            for binding in scope[name.id]:
-                binding.references.append(name)
+
+    def references(self, binding: Binding) -> List[ast.Name]:
+        """The Name nodes that read ``binding``; every binding's are found on the first call, which few files need."""
+        if self._reads:
+            for name, scope in self._reads:
+                for each in scope[name.id]:
+                    each.references.append(name)
+            self._reads = []
+        return binding.references
 
     # -- the walk -------------------------------------------------------------------------------------
     def _walk(self, node: ast.AST) -> None:
@@ -188,11 +194,14 @@ class ModuleIndex:
                         self._walk(item)
 
     def _walk_all(self, *nodes) -> None:
+        """Walk each of ``nodes``: a node, a list of nodes (None in it skipped), or None."""
         for node in nodes:
-            if isinstance(node, ast.AST):
+            if isinstance(node, list):
+                for item in node:
+                    if item is not None:
+                        self._walk(item)
+            elif node is not None:
                 self._walk(node)
-            elif isinstance(node, list):
-                self._walk_all(*node)
 
     def _in_scope(self, scope: Scope, walk: Callable[[], None]) -> None:
         outer, self._scope = self._scope, scope
@@ -361,8 +370,7 @@ class ModuleIndex:
 
     def _parameters(self, args: ast.arguments) -> None:
         """Defaults and annotations, evaluated in the enclosing scope."""
-        self._walk_all(args.defaults, [d for d in args.kw_defaults if d is not None],
-                       [a.annotation for a in all_params(args) if a.annotation is not None])
+        self._walk_all(args.defaults, args.kw_defaults, [a.annotation for a in all_params(args)])
 
     def _bind_parameters(self, args: ast.arguments) -> None:
         for param in all_params(args):

@@ -56,6 +56,7 @@ class Names:
         self.scopes = index.scope_of
         self.api = tf_api()
         self._qualified: Dict[ast.AST, Optional[FrozenSet[str]]] = {}
+        self._symbols: Dict[ast.AST, Optional[Symbol]] = {}
         self._resolving: set = set()  # expressions whose import paths are being computed (cycle guard)
 
     # -- import paths -------------------------------------------------------------------------
@@ -102,14 +103,13 @@ class Names:
         return frozenset(paths)
 
     def symbol(self, expr: ast.expr) -> Optional[Symbol]:
-        """The TensorFlow symbol ``expr`` names, if every binding agrees on one."""
-        paths = self.qualified_names(expr)
-        if not paths:
-            return None
-        symbols = {self.api.lookup(p) for p in paths}
-        if len(symbols) != 1:
-            return None
-        return symbols.pop()
+        """The TensorFlow symbol ``expr`` names, if every binding agrees on one (asked of every call by most rules,
+        so computed once per expression)."""
+        if expr not in self._symbols:
+            paths = self.qualified_names(expr)
+            symbols = {self.api.lookup(p) for p in paths} if paths else set()
+            self._symbols[expr] = symbols.pop() if len(symbols) == 1 else None
+        return self._symbols[expr]
 
     def calls(self, origin: "Origin", *kinds: str) -> bool:
         """``origin`` is a call of a TensorFlow symbol of one of ``kinds`` (e.g. "step_getter")."""

@@ -145,7 +145,7 @@ class Optimizers:
         param = params[names.index(step)]
         scope = self.names.index.function_of[node].scope
         assignments = scope[step] if scope is not None else ()
-        return any(a.references for a in assignments if a.node is param)
+        return any(self.names.index.references(a) for a in assignments if a.node is param)
 
 
 def _either(descriptions: List[str]) -> str:

@@ -18,11 +18,19 @@ class Training:
         self.index = index
         self.names = names
         self.external_roots = external_roots  # top-level functions another module's model_fn builds its train op with
+        self._callables: Dict[ast.expr, List[FunctionInfo]] = {}
 
     # -- what a callable expression runs ---------------------------------------------------------
     def callable_functions(self, expr: ast.expr, seen: Optional[Set] = None) -> List[FunctionInfo]:
-        """The functions of this file that run when ``expr`` is called."""
-        seen = set() if seen is None else seen
+        """The functions of this file that run when ``expr`` is called; computed once per expression, since every
+        model_fn's reach asks it of every call."""
+        if seen is not None:
+            return self._callable_functions(expr, seen)
+        if expr not in self._callables:
+            self._callables[expr] = self._callable_functions(expr, set())
+        return self._callables[expr]
+
+    def _callable_functions(self, expr: ast.expr, seen: Set) -> List[FunctionInfo]:
         if isinstance(expr, ast.Attribute) and not (isinstance(expr.value, ast.Name) and expr.value.id == "self"):
             return self._methods_of_instances(expr.value, expr.attr)
         found: List[FunctionInfo] = []

@@ -101,7 +101,7 @@ class CustomStepVariable(Rule):
             return False
         scope = analysis.names.scopes.get(name)
         assignments = scope[name.id] if scope is not None else ()
-        references = [ref for a in assignments for ref in a.references]
+        references = [ref for a in assignments for ref in analysis.index.references(a)]
         if assignments and all(a.scope is a.scope.globals for a in assignments):
             references = [r for r in references if analysis.names.enclosing_function(r) in analysis.training.functions]
         return bool(references) and all(r in step_nodes for r in references)
