@@ -10,13 +10,13 @@ import functools
 import os
 import re
 from dataclasses import dataclass, replace
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
 from tf_step_lint.files import TooLarge
 from tf_step_lint.finding import Edit, Finding
-from tf_step_lint.parsing import NewerSyntax, TooDeep, on_big_stack, parse_for_fix, parse_python
+from tf_step_lint.parsing import NewerSyntax, TooDeep, check_syntax, on_big_stack, parse_for_fix, parse_python
 from tf_step_lint.rules import ALL_RULES
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 from tf_step_lint.target import Version
@@ -60,6 +60,15 @@ def _source_error(error: Exception) -> Finding:
     return Finding(ERROR_CODE, f"cannot decode: {message}", 1, 1)
 
 
+def _syntax_errors(source: Union[str, bytes]) -> List[Finding]:
+    """What Python says of ``source`` (no finding, or one TSL000), without building a tree."""
+    try:
+        check_syntax(source)
+    except _REJECTED as error:
+        return [_source_error(error)]
+    return []
+
+
 def lint_source(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset(),
                 tree: Optional[ast.Module] = None) -> List[Finding]:
     """Every finding in ``source``, sorted, with `# noqa` honoured.  Parse errors come back as TSL000.
@@ -89,17 +98,17 @@ def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenS
                  edits: bool = False, tree: Optional[ast.Module] = None) -> Linted:
     rules = rules_that_may_fire(source, selection, roots)
     collect_calls = collect_calls and _contains_all(_text(source), (TENSORFLOW, ESTIMATOR))  # a model_fn may be here
+    if not rules and not collect_calls:
+        return Linted(_syntax_errors(source) if tree is None else [], [], False)  # (flake8 has checked its tree)
     try:
         if tree is None:
             tree = parse(source)
-        if not rules and not collect_calls:
-            return Linted([], [], False)
         analysis, findings = _lint(tree, source, rules, roots, selection.target)
         if edits and any(f.fixable for f in findings):
             findings = _with_edits(analysis, findings)
         return Linted(findings, analysis.cross_module_calls() if collect_calls else [], True)
     except SourceError as error:
-        return Linted([error.finding], [], bool(rules or collect_calls))
+        return Linted([error.finding], [], True)
     except RecursionError:
         return Linted([TOO_DEEP_TO_ANALYSE], [], True)
 
@@ -119,14 +128,34 @@ def _text(source: Union[str, bytes]) -> str:
 
 
 def _contains_all(text: str, groups: Sequence[Tuple[str, ...]]) -> bool:
-    """For every group, one of its strings occurs in ``text``."""
-    return all(_any_of(group).search(text) for group in groups)
+    """For every group, one of its strings occurs in ``text``.  A long group (TSL302's 649 names) is looked up by
+    the identifiers the text holds, found in one scan, instead of scanning the text once per string."""
+    words: Optional[FrozenSet[str]] = None
+    for group in groups:
+        if len(group) <= _SHORT_GROUP:
+            found = any(token in text for token in group)
+        else:
+            words = frozenset(_WORD.findall(text)) if words is None else words
+            found = any(token in text for word, tokens in _by_last_word(group).items() if word in words
+                        for token in tokens)
+        if not found:
+            return False
+    return True
+
+
+_SHORT_GROUP = 16
+_WORD = re.compile(r"\w+")
 
 
 @functools.lru_cache(maxsize=None)
-def _any_of(group: Tuple[str, ...]) -> "re.Pattern[str]":
-    """One pattern for a group's strings: one scan of the text instead of one per string (TSL302 has 649)."""
-    return re.compile("|".join(re.escape(token) for token in sorted(group, key=len, reverse=True)))
+def _by_last_word(group: Tuple[str, ...]) -> Dict[str, Tuple[str, ...]]:
+    """A group's strings by the identifier each ends with (``train.Saver``: ``Saver``).  Only the strings whose
+    identifier the text holds as a whole word are searched: a finding needs that name itself (the prefilter tests
+    check that this never loses one)."""
+    found: Dict[str, List[str]] = {}
+    for token in group:
+        found.setdefault(_WORD.findall(token)[-1], []).append(token)
+    return {word: tuple(tokens) for word, tokens in found.items()}
 
 
 def _lint(tree: ast.Module, source: Union[str, bytes], rules: Sequence[Type[Rule]], roots: FrozenSet[str],

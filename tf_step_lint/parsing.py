@@ -17,6 +17,7 @@ Python's parser accepts, with the cyclic garbage collector paused (trees have no
 import ast
 import gc
 import queue
+import symtable
 import sys
 import threading
 from contextlib import contextmanager
@@ -80,6 +81,26 @@ def parse_python(source: Union[str, bytes]) -> ast.Module:
         with recursion_limit(_PYTHON_RECURSION_LIMIT):  # the parser's depth limit follows it: keep Python's own
             return ast.parse(source)
     except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting with these
+        raise TooDeep("nested too deeply for Python's parser") from None
+    except SyntaxError as error:
+        if _libcst_reads(source):
+            raise NewerSyntax(error) from None
+        raise
+
+
+def check_syntax(source: Union[str, bytes]) -> None:
+    """Raise what ``parse_python`` raises for ``source``, without building a tree: for files no rule can fire on.
+
+    Python's symbol table runs the same parser and depth limits at about 70% of the cost of ``ast.parse`` (it skips
+    converting the tree to Python objects), and also catches errors found after parsing (``nonlocal`` with no
+    binding, ...).
+    """
+    if len(source) > MAX_BYTES:
+        raise TooLarge(len(source))
+    try:
+        with recursion_limit(_PYTHON_RECURSION_LIMIT):
+            symtable.symtable(source, "<source>", "exec")  # type: ignore[arg-type]  # read as Python reads files
+    except (RecursionError, MemoryError):
         raise TooDeep("nested too deeply for Python's parser") from None
     except SyntaxError as error:
         if _libcst_reads(source):
