@@ -1,16 +1,20 @@
-"""Benchmark tf-step-lint against the LibCST parse floor and flake8, on one machine in one run.
+"""Benchmark tf-step-lint against Python's parse, TorchFix, ruff and flake8, on one machine in one run.
 
-    python scripts/benchmark.py tree PATH            # any folder
-    python scripts/benchmark.py synthetic [--files N] # a generated tree (deterministic), and its training/ part
-    python scripts/benchmark.py big-file              # one generated 10k- and 100k-line file: is cost linear?
+    python scripts/benchmark.py real PATH [PATH ...]   # real code: every target of the engine, with its ratio
+    python scripts/benchmark.py synthetic [--files N]   # a generated tree (deterministic), and its training/ part
+    python scripts/benchmark.py big-file                # one generated 10k- and 100k-line file: is cost linear?
 
 Every measurement is a separate process, timed by wall clock, with its peak memory (the largest resident set of
-the process and of the workers it waited for).  tf-step-lint runs from a fresh working directory, so "cold" starts
-with an empty cache and "warm" reuses the cache of the cold -jN run.  Needs flake8 and tf-step-lint installed in
-the Python that runs it.
+the process and of the workers it waited for), except the in-process re-analysis, which is what a language server
+does.  tf-step-lint runs from a fresh working directory, so "cold" starts with an empty cache and "warm" reuses the
+cache of a cold run.  Needs flake8 and tf-step-lint installed in the Python that runs it; TorchFix and ruff are
+found on PATH, or given with --torchfix and --ruff (a TorchFix in its own virtualenv keeps its LibCST pin away).
+Each command compared is printed with its result.
 """
 import argparse
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,7 +23,9 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_tree import write_big_file, write_tree  # noqa: E402
+from synthetic_tree import write_big_file, write_training_file, write_tree  # noqa: E402
+
+Row = Tuple[str, float, float, str]  # what, seconds, peak MB, the command
 
 
 def measure(command: List[str], cwd: Optional[str] = None) -> Tuple[float, float]:
@@ -36,20 +42,24 @@ def measure(command: List[str], cwd: Optional[str] = None) -> Tuple[float, float
     return elapsed, usage.ru_maxrss / 1024
 
 
-def parse_floor(paths: List[str]) -> None:
-    """Parse every .py file under ``paths`` with LibCST, one after another: what any LibCST linter pays at least."""
-    import libcst
-
+def parse_floor(paths: List[str], parser: str) -> None:
+    """Parse every .py file under ``paths`` with ``parser`` (ast or libcst), one after another."""
+    if parser == "libcst":
+        import libcst
+        parse = libcst.parse_module
+    else:
+        import ast
+        parse = ast.parse
     for root in paths:
         for path in sorted(Path(root).rglob("*.py")) if Path(root).is_dir() else [Path(root)]:
             try:
-                libcst.parse_module(path.read_bytes())
-            except Exception:  # a file LibCST cannot parse costs what it cost
+                parse(path.read_bytes())
+            except Exception:  # a file the parser rejects costs what it cost
                 pass
 
 
-def _lint(tree: str, jobs: int) -> List[str]:
-    return [sys.executable, "-m", "tf_step_lint", "-j", str(jobs), os.path.abspath(tree)]
+def _lint(tree: str, jobs: int, *extra: str) -> List[str]:
+    return [sys.executable, "-m", "tf_step_lint", "-j", str(jobs), *extra, os.path.abspath(tree)]
 
 
 def cold(command: List[str], runs: int = 3) -> Tuple[float, float]:
@@ -61,108 +71,200 @@ def cold(command: List[str], runs: int = 3) -> Tuple[float, float]:
     return sorted(results)[runs // 2]
 
 
-def tree_rows(tree: str, jobs: int) -> List[Tuple[str, float, float]]:
-    parse = [sys.executable, __file__, "_parse", tree]
-    rows = [("LibCST parse of every file (1 process)", *measure(parse))]
-    rows.append(("tf-step-lint cold -j1 (median of 3)", *cold(_lint(tree, 1))))
-    rows.append((f"tf-step-lint cold -j{jobs} (median of 3)", *cold(_lint(tree, jobs))))
-    with tempfile.TemporaryDirectory() as cwd:
-        measure(_lint(tree, jobs), cwd=cwd)
-        warm = sorted(measure(_lint(tree, jobs), cwd=cwd) for _ in range(3))[1]
-        rows.append((f"tf-step-lint warm -j{jobs} (cache, nothing changed; median of 3)", *warm))
-    flake8 = [sys.executable, "-m", "flake8", "--jobs", str(jobs), "--exit-zero"]
-    rows.append((f"flake8 --select F (-j{jobs})", *measure(flake8 + ["--select", "F", tree])))
-    rows.append((f"flake8 --select F,TSL (-j{jobs})", *measure(flake8 + ["--select", "F,TSL", tree])))
-    return rows
+class Tools:
+    def __init__(self, torchfix: Optional[str], ruff: Optional[str]):
+        self.torchfix = torchfix or shutil.which("torchfix")
+        self.ruff = ruff or shutil.which("ruff")
+
+    def rows(self, tree: str, jobs: int) -> List[Row]:
+        rows: List[Row] = []
+
+        def add(name: str, command: List[str], runs: int = 1, cwd: Optional[str] = None) -> None:
+            seconds, peak = cold(command, runs) if runs > 1 else measure(command, cwd=cwd)
+            rows.append((name, seconds, peak, " ".join(command)))
+
+        add("ast.parse of every file (1 process)", [sys.executable, __file__, "_parse", "ast", tree])
+        add("LibCST parse of every file (1 process)", [sys.executable, __file__, "_parse", "libcst", tree])
+        add("tf-step-lint cold -j1 (median of 3)", _lint(tree, 1), runs=3)
+        add(f"tf-step-lint cold -j{jobs} (median of 3)", _lint(tree, jobs), runs=3)
+        with tempfile.TemporaryDirectory() as cwd:
+            measure(_lint(tree, jobs), cwd=cwd)
+            warm = sorted(measure(_lint(tree, jobs), cwd=cwd) for _ in range(3))[1]
+            rows.append((f"tf-step-lint warm -j{jobs} (cache, nothing changed; median of 3)", *warm,
+                         " ".join(_lint(tree, jobs))))
+        if self.torchfix:
+            add("TorchFix", [self.torchfix, tree])
+        if self.ruff:
+            add("ruff check (no cache)", [self.ruff, "check", "--no-cache", "--exit-zero", "--quiet", tree])
+        flake8 = [sys.executable, "-m", "flake8", "--jobs", str(jobs), "--exit-zero"]
+        add(f"flake8 --select F (-j{jobs})", flake8 + ["--select", "F", tree])
+        add(f"flake8 --select F,TSL (-j{jobs})", flake8 + ["--select", "F,TSL", tree])
+        return rows
 
 
-def print_table(title: str, tree: str, rows: List[Tuple[str, float, float]]) -> None:
+def print_table(title: str, tree: str, rows: List[Row]) -> None:
     files = sum(1 for _ in Path(tree).rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in Path(tree).rglob("*.py"))
     floor = rows[0][1]
-    print(f"\n{title}: {files} files, {lines} lines ({tree})\n")
-    print("| run | time (s) | × parse | peak MB |")
+    print(f"\n{title}: {files} files, {lines} lines\n")
+    print("| run | time (s) | × ast.parse | peak MB |")
     print("|---|---:|---:|---:|")
-    for name, seconds, peak in rows:
+    for name, seconds, peak, _ in rows:
         print(f"| {name} | {seconds:.2f} | {seconds / floor:.2f} | {peak:.0f} |")
+    print("\nCommands:")
+    for name, _, _, command in rows:
+        print(f"- {name}: `{command}`")
 
 
-def one_small_file(path: Path) -> float:
-    """Median wall time of 5 runs of tf-step-lint on one small file, without the cache."""
-    times = sorted(measure([sys.executable, "-m", "tf_step_lint", "--no-cache", str(path)])[0] for _ in range(5))
-    return times[2]
+def _time(rows: List[Row], prefix: str) -> Optional[float]:
+    return next((seconds for name, seconds, _, _ in rows if name.startswith(prefix)), None)
 
 
-def ratio_lines(whole: List[Tuple[str, float, float]], training: List[Tuple[str, float, float]],
-                bigger: Optional[Tuple[float, float]], small: float) -> None:
-    (_, parse, _), (_, cold1, _), (_, coldn, _), (_, warm, _), (_, flake_f, _), (_, flake_tsl, _) = whole
-    jobs_name = whole[2][0].split()[2]
+def _peak(rows: List[Row]) -> float:
+    return max(peak for name, _, peak, _ in rows if name.startswith("tf-step-lint"))
+
+
+def _ratio(target: str, numerator: Optional[float], denominator: Optional[float], goal: str) -> None:
+    value = f"{numerator / denominator:.3f}" if numerator is not None and denominator else "n/a (tool missing)"
+    print(f"| {target} | {value} | {goal} |")
+
+
+def in_process(lines: int = 2000, runs: int = 20) -> float:
+    """Median seconds to lint one ``lines``-line training file again in this process (as the language server
+    does after each change), after one warm-up run; the source is edited by one line each time."""
+    from tf_step_lint.engine import lint_source
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch, "training.py")
+        write_training_file(path, lines)
+        source = path.read_text()
+    lint_source(source)
+    times = []
+    for run in range(runs):
+        edited = source + f"\nEDIT_{run} = {run}\n"
+        start = time.perf_counter()
+        lint_source(edited)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fix_cost(tree: str, jobs: int) -> Tuple[float, float, int]:
+    """(lint-only seconds, --fix seconds, files made fixable): a copy of ``tree`` where 1% of the files (at least
+    one) are replaced by a training module with a missing global step, linted, then fixed, each cold."""
+    example = (Path(__file__).resolve().parent.parent / "examples" / "bert_style_classifier.py").read_bytes()
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch, "tree")
+        shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git"))
+        files = sorted(copy.rglob("*.py"))
+        fixable = files[::100] or files[:1]
+        for path in fixable:
+            path.write_bytes(example)
+        lint = cold(_lint(str(copy), jobs, "--no-cache"))[0]
+        fixed = shutil.copytree(copy, Path(scratch, "fixed"))
+        fix = measure(_lint(str(fixed), jobs, "--no-cache", "--fix"), cwd=scratch)[0]
+    return lint, fix, len(fixable)
+
+
+def training_files(paths: List[str], into: Path) -> Path:
+    """Copy the files under ``paths`` that need analysis (the prefilter lets some rule run) into ``into``."""
+    from tf_step_lint.engine import rules_that_may_fire
+
+    for root in paths:
+        for path in sorted(Path(root).rglob("*.py")):
+            source = path.read_bytes()
+            if rules_that_may_fire(source):
+                target = into / path.relative_to(root).parent / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(source)
+    return into
+
+
+def targets(whole: List[Row], training: List[Row], jobs: int, fix: Tuple[float, float, int], reanalysis: float
+            ) -> None:
+    coldn = f"tf-step-lint cold -j{jobs}"
     print("\n| target | measured | goal |")
     print("|---|---:|---|")
-    print(f"| whole tree: cold {jobs_name} / parse every file | {coldn / parse:.3f} | ≤ 0.15 |")
-    print(f"| every file analysed (training/): cold -j1 / parse | {training[1][1] / training[0][1]:.2f} | ≤ 1.5 |")
-    print(f"| whole tree: -j1 / {jobs_name} | {cold1 / coldn:.2f} | ≥ 1.7 on 2 cores |")
-    print(f"| warm cache / cold {jobs_name} | {warm / coldn:.3f} | ≤ 0.05 |")
-    print(f"| flake8 F,TSL / flake8 F | {flake_tsl / flake_f:.2f} | ≤ 1.15 |")
-    peak = max(row[2] for row in whole[1:4])
-    print(f"| peak MB, tf-step-lint | {peak:.0f} | ≤ 300 |")
-    if bigger is not None:
-        print(f"| peak MB, tf-step-lint cold on the tree 4× larger | {bigger[1]:.0f} (in {bigger[0]:.1f} s) | flat |")
-    print(f"| one small training file, start to finish (s) | {small:.2f} | ≤ 0.5 |")
+    _ratio(f"training files: cold -j{jobs} / TorchFix", _time(training, coldn), _time(training, "TorchFix"), "≤ 0.15")
+    _ratio(f"training files: cold -j{jobs} / ast.parse", _time(training, coldn), _time(training, "ast.parse"),
+           "about 2")
+    _ratio(f"whole tree: cold -j{jobs} / TorchFix", _time(whole, coldn), _time(whole, "TorchFix"), "≤ 0.10")
+    _ratio(f"whole tree: cold -j{jobs} / ruff", _time(whole, coldn), _time(whole, "ruff"), "≤ 5 (stretch)")
+    print(f"| peak MB, tf-step-lint | {max(_peak(whole), _peak(training)):.0f} | < 300 |")
+    print(f"| 2,000-line training file re-analysed in-process (ms) | {reanalysis * 1000:.1f} | ≤ 40 |")
+    lint, fixed, files = fix
+    _ratio(f"--fix with 1% of files fixable ({files}) / lint only", fixed, lint, "≤ 1.2")
+    _ratio(f"warm cache / cold -j{jobs}", _time(whole, "tf-step-lint warm"), _time(whole, coldn), "≤ 0.05")
+    _ratio("flake8 F,TSL / flake8 F", _time(whole, "flake8 --select F,TSL"), _time(whole, "flake8 --select F ("),
+           "≤ 1.15")
 
 
 def big_file(directory: Path) -> None:
-    print("\n| file | parse (s) | tf-step-lint -j1 (s) | × parse | peak MB |")
+    print("\n| file | ast.parse (s) | tf-step-lint -j1 (s) | × parse | peak MB |")
     print("|---|---:|---:|---:|---:|")
     times = {}
     for lines in (10_000, 100_000):
         path = directory / f"big_{lines}.py"
         write_big_file(path, lines)
-        parse, _ = measure([sys.executable, __file__, "_parse", str(path)])
+        parse, _ = measure([sys.executable, __file__, "_parse", "ast", str(path)])
         lint, peak = measure([sys.executable, "-m", "tf_step_lint", "--no-cache", "-j1", str(path)])
         times[lines] = lint
         print(f"| {lines:,} lines | {parse:.2f} | {lint:.2f} | {lint / parse:.2f} | {peak:.0f} |")
     print(f"\n100k-line file / 10k-line file: {times[100_000] / times[10_000]:.1f}× (goal ≤ 12×)")
 
 
+def report(title: str, paths: List[str], tools: Tools, jobs: int, scratch: str) -> None:
+    tree = paths[0] if len(paths) == 1 else _joined(paths, Path(scratch, "joined"))
+    whole = tools.rows(tree, jobs)
+    print_table(title, tree, whole)
+    training_tree = training_files([tree], Path(scratch, "training"))
+    training = tools.rows(str(training_tree), jobs)
+    print_table(f"{title}, only its files that need analysis", str(training_tree), training)
+    targets(whole, training, jobs, fix_cost(tree, jobs), in_process())
+
+
+def _joined(paths: List[str], into: Path) -> str:
+    for number, path in enumerate(paths):
+        shutil.copytree(path, into / f"{number}_{Path(path).name}", ignore=shutil.ignore_patterns(".git"))
+    return str(into)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="mode", required=True)
-    tree = sub.add_parser("tree")
-    tree.add_argument("path")
+    real = sub.add_parser("real")
+    real.add_argument("paths", nargs="+")
     synthetic = sub.add_parser("synthetic")
     synthetic.add_argument("--files", type=int, default=3000)
-    synthetic.add_argument("--keep", metavar="DIR", help="generate into DIR (must not exist) and keep it")
     sub.add_parser("big-file")
     floor = sub.add_parser("_parse")
+    floor.add_argument("parser", choices=("ast", "libcst"))
     floor.add_argument("paths", nargs="+")
-    for mode in (tree, synthetic):
+    for mode in (real, synthetic):
         mode.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+        mode.add_argument("--torchfix", help="the torchfix command (default: on PATH)")
+        mode.add_argument("--ruff", help="the ruff command (default: on PATH)")
     args = parser.parse_args()
 
     if args.mode == "_parse":
-        parse_floor(args.paths)
+        parse_floor(args.paths, args.parser)
         return 0
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    if args.mode == "tree":
-        print_table("Tree", args.path, tree_rows(args.path, args.jobs))
-        return 0
     with tempfile.TemporaryDirectory() as scratch:
         if args.mode == "big-file":
             big_file(Path(scratch))
             return 0
-        root = Path(args.keep) if args.keep else Path(scratch, "tree")
+        tools = Tools(args.torchfix, args.ruff)
+        if args.mode == "real":
+            report("Real code", args.paths, tools, args.jobs, scratch)
+            return 0
+        root = Path(scratch, "tree")
         write_tree(root, args.files)
-        whole = tree_rows(str(root), args.jobs)
-        print_table("Synthetic tree (scripts/synthetic_tree.py, seed 0)", str(root), whole)
-        training = tree_rows(str(root / "training"), args.jobs)
-        print_table("Its training/ folder: every file needs analysis", str(root / "training"), training)
+        report("Synthetic tree (scripts/synthetic_tree.py, seed 0)", [str(root)], tools, args.jobs, scratch)
         larger = Path(scratch, "larger")
         write_tree(larger, args.files * 4, seed=1)
         with tempfile.TemporaryDirectory() as cwd:
-            bigger = measure(_lint(str(larger), args.jobs), cwd=cwd)
-        small = one_small_file(min((root / "training").glob("*.py")))
-        ratio_lines(whole, training, bigger, small)
+            seconds, peak = measure(_lint(str(larger), args.jobs), cwd=cwd)
+        print(f"\nThe tree 4× larger, cold -j{args.jobs}: {seconds:.1f} s, peak {peak:.0f} MB (goal: flat memory)")
     return 0
 
 

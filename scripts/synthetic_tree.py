@@ -5,6 +5,7 @@ the benchmark's figures.  Training files go under ``training/`` so the benchmark
 analysis" on that folder alone.
 """
 import random
+import re
 from pathlib import Path
 
 _PLAIN_FUNCTION = '''
@@ -161,4 +162,21 @@ def write_big_file(path: Path, lines: int, seed: int = 0) -> None:
         parts.append(text)
         count += text.count("\n")
         unit += 1
+    path.write_text("".join(parts))
+
+
+def write_training_file(path: Path, lines: int, seed: int = 0) -> None:
+    """One module of about ``lines`` lines of Estimator training code only, as an editor re-analyses it: the
+    training modules of the tree one after another, their imports once, each one's functions named apart."""
+    rng = random.Random(seed)
+    parts, count, index = [], 0, 0
+    while count < lines:
+        text = training_module(rng, index)
+        if parts:
+            text = "\n".join(line for line in text.split("\n")[1:] if not line.startswith(("import ", "from ")))
+            for name in re.findall(r"^def (\w+)\(", text, re.MULTILINE):
+                text = re.sub(rf"\b{name}\b", f"{name}_{index}", text)
+        parts.append(text)
+        count += text.count("\n")
+        index += 1
     path.write_text("".join(parts))
