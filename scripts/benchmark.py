@@ -148,21 +148,30 @@ def in_process(lines: int = 2000, runs: int = 20) -> float:
     return statistics.median(times)
 
 
-def fix_cost(tree: str, jobs: int) -> Tuple[float, float, int]:
-    """(lint-only seconds, --fix seconds, files made fixable): a copy of ``tree`` where 1% of the files (at least
-    one) are replaced by a training module with a missing global step, linted, then fixed, each cold."""
+def one_small_file() -> float:
+    """Median wall time of 5 runs of tf-step-lint on one small training file, without the cache."""
+    path = Path(__file__).resolve().parent.parent / "examples" / "bert_style_classifier.py"
+    return sorted(measure([sys.executable, "-m", "tf_step_lint", "--no-cache", str(path)])[0] for _ in range(5))[2]
+
+
+def fix_cost(tree: str, jobs: int) -> Tuple[float, float, int, int]:
+    """(lint-only seconds, --fix seconds, files fixable, files): a copy of ``tree`` where 1% of the files (at least
+    one) are replaced by a training module with a missing global step, linted, then fixed, each cold.  TSL302 is
+    left out of both runs: real TF1 code holds many of its fixes, which would make far more than 1% fixable."""
     example = (Path(__file__).resolve().parent.parent / "examples" / "bert_style_classifier.py").read_bytes()
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch, "tree")
         shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git"))
         files = sorted(copy.rglob("*.py"))
-        fixable = files[::100] or files[:1]
-        for path in fixable:
+        for path in files[::100] or files[:1]:
             path.write_bytes(example)
-        lint = cold(_lint(str(copy), jobs, "--no-cache"))[0]
+        command = _lint(str(copy), jobs, "--no-cache", "--ignore", "TSL302")
+        listing = subprocess.run(command, cwd=scratch, capture_output=True, text=True).stdout
+        fixable = len({line.split(":", 1)[0] for line in listing.splitlines() if " [*] " in line})
+        lint = cold(command)[0]
         fixed = shutil.copytree(copy, Path(scratch, "fixed"))
-        fix = measure(_lint(str(fixed), jobs, "--no-cache", "--fix"), cwd=scratch)[0]
-    return lint, fix, len(fixable)
+        fix = measure(_lint(str(fixed), jobs, "--no-cache", "--ignore", "TSL302", "--fix"), cwd=scratch)[0]
+    return lint, fix, fixable, len(files)
 
 
 def training_files(paths: List[str], into: Path) -> Path:
@@ -179,7 +188,7 @@ def training_files(paths: List[str], into: Path) -> Path:
     return into
 
 
-def targets(whole: List[Row], training: List[Row], jobs: int, fix: Tuple[float, float, int], reanalysis: float
+def targets(whole: List[Row], training: List[Row], jobs: int, fix: Tuple[float, float, int, int], reanalysis: float
             ) -> None:
     coldn = f"tf-step-lint cold -j{jobs}"
     print("\n| target | measured | goal |")
@@ -191,8 +200,11 @@ def targets(whole: List[Row], training: List[Row], jobs: int, fix: Tuple[float, 
     _ratio(f"whole tree: cold -j{jobs} / ruff", _time(whole, coldn), _time(whole, "ruff"), "≤ 5 (stretch)")
     print(f"| peak MB, tf-step-lint | {max(_peak(whole), _peak(training)):.0f} | < 300 |")
     print(f"| 2,000-line training file re-analysed in-process (ms) | {reanalysis * 1000:.1f} | ≤ 40 |")
-    lint, fixed, files = fix
-    _ratio(f"--fix with 1% of files fixable ({files}) / lint only", fixed, lint, "≤ 1.2")
+    print(f"| one small training file, start to finish (s) | {one_small_file():.2f} | ≤ 0.5 |")
+    _ratio(f"whole tree: cold -j1 / -j{jobs}", _time(whole, "tf-step-lint cold -j1"), _time(whole, coldn),
+           "≥ 1.7 on 2 cores")
+    lint, fixed, fixable, files = fix
+    _ratio(f"--fix, {fixable} of {files} files fixable / lint only", fixed, lint, "≤ 1.2 (1% fixable)")
     _ratio(f"warm cache / cold -j{jobs}", _time(whole, "tf-step-lint warm"), _time(whole, coldn), "≤ 0.05")
     _ratio("flake8 F,TSL / flake8 F", _time(whole, "flake8 --select F,TSL"), _time(whole, "flake8 --select F ("),
            "≤ 1.15")

@@ -298,14 +298,14 @@ def _fixed(tree: ast.Module, source: bytes, findings: List[Finding], selection: 
         if not to_fix:
             break
         applied, new_module = fixes.apply(fixes.Located(module), to_fix)
-        try:
-            tree = parse(new_module.bytes)
-        except SourceError:  # never write what does not parse
-            break
         if not applied:
             break
-        module = new_module
+        new_source = new_module.bytes  # printing a tree is LibCST's dearest step: once per pass
+        try:
+            tree = parse(new_source)
+        except SourceError:  # never write what does not parse
+            break
+        module, source = new_module, new_source
         fixed.extend(applied)
-        _, findings = _lint(tree, module.bytes, rules_that_may_fire(module.bytes, selection, roots), roots,
-                            selection.target)
-    return FixResult(module.bytes, fixed, findings)
+        _, findings = _lint(tree, source, rules_that_may_fire(source, selection, roots), roots, selection.target)
+    return FixResult(source, fixed, findings)

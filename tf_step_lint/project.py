@@ -5,6 +5,7 @@ code the functions of other modules it calls.  The files those functions are in 
 training roots, so a missing step inside ``optimization.create_optimizer`` is reported where it is, in
 optimization.py.  Per-file tools (the flake8 plugin) cannot see this.
 """
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -15,8 +16,8 @@ class ProjectIndex:
 
     def __init__(self, files: Sequence[str]):
         self._by_suffix: Dict[Tuple[str, ...], List[str]] = defaultdict(list)
-        for file in files:
-            parts = Path(file).resolve().with_suffix("").parts
+        for file in files:  # absolute, as imports see the folders (resolving every symlink cost a warm run half)
+            parts = Path(os.path.splitext(os.path.abspath(file))[0]).parts
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             for start in range(len(parts)):
@@ -29,7 +30,8 @@ class ProjectIndex:
         if not candidates:
             return None
         if len(candidates) > 1:
-            candidates = [c for c in candidates if Path(c).resolve().parent == Path(importer).resolve().parent]
+            folder = os.path.dirname(os.path.abspath(importer))
+            candidates = [c for c in candidates if os.path.dirname(os.path.abspath(c)) == folder]
         return (candidates[0], function) if len(candidates) == 1 else None
 
 
