@@ -1,4 +1,5 @@
 """The target TensorFlow version: flag, pyproject config, the project's own pin, else 2.15; and what it changes."""
+import re
 import subprocess
 import sys
 
@@ -42,6 +43,48 @@ def test_bad_versions_are_refused(text):
 def test_a_requirements_pin_sets_the_target(tmp_path, requirement, version):
     (tmp_path / "requirements.txt").write_text(f"numpy>=1.20\n{requirement}\n")
     assert detect(str(tmp_path))[0] == version
+
+
+@pytest.mark.parametrize("requirement,version", [
+    ("tensorflow-gpu>=1.14,<2.0", (1, 15)),
+    ("tensorflow[and-cuda]~=2.15.0", (2, 15)),
+    ("tensorflow==1.15.5 ; python_version < '3.8'", (1, 15)),
+    ("tensorflow-gpu==2.0.0rc1", (2, 0)),
+    ("tensorflow!=2.1.0", DEFAULT),  # excludes one release, bounds nothing
+])
+def test_requirement_specifiers_are_read_as_pip_reads_them(tmp_path, requirement, version):
+    (tmp_path / "requirements-gpu.txt").write_text(f"-r requirements.txt\n# a comment\n{requirement}  # why\n")
+    assert detect(str(tmp_path))[0] == version
+
+
+@pytest.mark.parametrize("name,content,version", [
+    ("Dockerfile", "FROM tensorflow/tensorflow:1.15.0-gpu-py3\nRUN pip install numpy\n", (1, 15)),
+    ("Dockerfile", "FROM nvcr.io/nvidia/tensorflow:20.06-tf1-py3\n", (1, 15)),
+    ("Dockerfile.gpu", "FROM nvcr.io/nvidia/tensorflow:22.01-tf2-py3 AS build\n", DEFAULT),
+    ("Dockerfile", "FROM --platform=linux/amd64 tensorflow/tensorflow:2.4.1\n", (2, 4)),
+    ("Dockerfile", "FROM python:3.7\nRUN pip install --no-cache-dir tensorflow-gpu==1.14.0 pandas\n", (1, 14)),
+    ("Dockerfile", "FROM tensorflow/tensorflow:latest-gpu\n", None),
+    ("environment.yml", "name: x\ndependencies:\n  - python=3.7\n  - tensorflow-gpu=1.15\n", (1, 15)),
+    ("environment.yml", "dependencies:\n  - pip\n  - pip:\n    - tensorflow==2.3.0\n", (2, 3)),
+    ("environment.yaml", "dependencies:\n  - 'tensorflow>=1.13,<1.14'\n", (1, 13)),
+    ("setup.cfg", "[metadata]\nname = x\n\n[options]\ninstall_requires =\n    numpy\n    tensorflow>=1.14,<2.0\n",
+     (1, 15)),
+    ("setup.cfg", "[options.extras_require]\ngpu = tensorflow-gpu==1.12.0\n", (1, 12)),
+    ("Pipfile", '[packages]\nnumpy = "*"\ntensorflow = "==1.15.2"\n', (1, 15)),
+    ("Pipfile", '[packages]\ntensorflow-gpu = {version = "<2.0", index = "pypi"}\n', (1, 15)),
+    ("Pipfile", '[packages]\ntensorflow = "*"\n', None),
+    ("pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.7"\ntensorflow = "^1.15"\n', (1, 15)),
+    ("pyproject.toml", '[tool.poetry.dependencies]\ntensorflow = "~2.4"\n', (2, 4)),
+    ("pyproject.toml", '[tool.poetry.group.train.dependencies]\ntensorflow = {version = "2.10.*"}\n', (2, 10)),
+])
+def test_every_place_projects_declare_tensorflow_in(tmp_path, name, content, version):
+    (tmp_path / name).write_text(content)
+    found = detect(str(tmp_path))
+    if version is None:
+        assert found == (DEFAULT, "default")
+    else:
+        image = re.search(r"FROM \S*tensorflow[:/]", content.replace("--platform=linux/amd64 ", ""))
+        assert found == (version, f"{tmp_path / name}: its TensorFlow {'base image' if image else 'pin'}")
 
 
 def test_the_pyproject_setting_wins_and_is_found_from_a_subfolder(tmp_path):

@@ -1,10 +1,14 @@
 """The TensorFlow version the linted code targets.
 
-``--target-version``, else ``target-version`` under ``[tool.tf-step-lint]`` (see config.py), else the
-project's own TensorFlow pin (``pyproject.toml`` dependencies, ``requirements*.txt``, ``setup.py``), else 2.15.  A pin
-sets the target only when it bounds the version from above (``==2.15.1``, ``~=1.15``, ``<2.16``, ``<=2.12``):
-``tensorflow>=2.4`` says what the code needs, not what it runs on, so it is not a target.
+``--target-version``, else ``target-version`` under ``[tool.tf-step-lint]`` (see config.py), else the version the
+project declares, else what its code shows (see ``from_code``), else 2.15.  Declarations are read where real projects
+make them: ``pyproject.toml`` (PEP 621 and Poetry), ``requirements*.txt``, ``setup.py``, ``setup.cfg``, ``Pipfile``,
+conda's ``environment.yml`` and Dockerfiles (``FROM tensorflow/tensorflow:1.15.0-py3``, NVIDIA's ``…-tf1-py3``).
+Requirement specifiers are read with ``packaging``, as pip reads them.  A pin sets the target only when it bounds the
+version from above (``==2.15.1``, ``~=1.15``, ``<2.16``): ``tensorflow>=2.4`` says what the code needs, not what it
+runs on, so it is not a target.
 """
+import configparser
 import functools
 import os
 import re
@@ -13,12 +17,17 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 Version = Tuple[int, int]
 DEFAULT: Version = (2, 15)  # the last TensorFlow with tf.estimator
-_PIN = re.compile(r"""^\s*['"]?tensorflow(?:-cpu|-gpu|-intel|-macos)?\s*(?:\[[^\]]*\])?\s*(?P<spec>[<>=~!][^;#'"]*)""",
-                  re.IGNORECASE)
-_CLAUSE = re.compile(r"(==|~=|<=|<|>=|>|!=)\s*(\d+)(?:\.(\d+|\*))?")
+LAST_TF1: Version = (1, 15)
+TENSORFLOW_PACKAGES = frozenset({"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
+                                 "tensorflow-macos"})
 _REQUIREMENTS = re.compile(r"requirements.*\.txt")
-_SETUP_PIN = re.compile(r"""['"](tensorflow(?:-cpu|-gpu|-intel|-macos)?\s*(?:\[[^\]]*\])?\s*[<>=~][^'"]*)['"]""",
-                        re.IGNORECASE)
+_DOCKERFILE = re.compile(r"(?:.*\.)?Dockerfile(?:\..*)?|Containerfile")
+_QUOTED = re.compile(r"""['"]([^'"\n]*tensorflow[^'"\n]*)['"]""", re.IGNORECASE)
+_CONDA_ITEM = re.compile(r"^\s*-\s*['\"]?([A-Za-z0-9_.\-\[\]]+)\s*(=?=?[<>!~=]*\s*[^\s'\"#]*)")
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
+_PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^&|;\n\\]*)", re.IGNORECASE)
+_POETRY_CARET = re.compile(r"^\^(\d+)(?:\.(\d+))?")
+_POETRY_TILDE = re.compile(r"^~(?!=)(\d+)(?:\.(\d+))?")
 
 
 def parse_version(text: str) -> Version:
@@ -35,7 +44,13 @@ def spelled(version: Version) -> str:
 
 @functools.lru_cache(maxsize=None)
 def detect(directory: str) -> Tuple[Version, str]:
-    """The target the project's TensorFlow pin sets for code in ``directory``, and where it was found."""
+    """The target the project declares for code in ``directory``, and where it was found; (DEFAULT, "default")
+    when nothing is declared up to the repository's root."""
+    found = declared(directory)
+    return found if found is not None else (DEFAULT, "default")
+
+
+def declared(directory: str) -> Optional[Tuple[Version, str]]:
     start = Path(os.path.abspath(directory))
     for folder in (start, *start.parents):
         found, repository_root = _in_folder(folder)
@@ -43,7 +58,16 @@ def detect(directory: str) -> Tuple[Version, str]:
             return found
         if repository_root:
             break  # what lies above is not this project
-    return DEFAULT, "default"
+    return None
+
+
+def project_root(directory: str) -> str:
+    """The repository root above ``directory`` (the folder holding ``.git``), else ``directory`` itself."""
+    start = Path(os.path.abspath(directory))
+    for folder in (start, *start.parents):
+        if _in_folder(folder)[1]:
+            return str(folder)
+    return str(start)
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,53 +83,155 @@ def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool]:
 
 
 def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, str]]:
-    """The TensorFlow pin of the project files among ``names`` (name -> is a regular file) in ``folder``."""
-    if names.get("pyproject.toml"):
-        try:
-            data = load_toml(folder / "pyproject.toml")
-        except (OSError, ValueError):
-            data = {}
-        project = data.get("project", {})
-        requirements = [*project.get("dependencies", []),
-                        *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
-        pinned = _pinned(r for r in requirements if isinstance(r, str))
-        if pinned is not None:
-            return pinned, f"{folder / 'pyproject.toml'}: its TensorFlow pin"
-    for name in sorted(n for n, regular in names.items() if regular and _REQUIREMENTS.fullmatch(n)):
-        pinned = _pinned(_lines(folder / name))
-        if pinned is not None:
-            return pinned, f"{folder / name}: its TensorFlow pin"
-    if names.get("setup.py"):
-        pinned = _pinned(m.group(1) for m in _SETUP_PIN.finditer("\n".join(_lines(folder / "setup.py"))))
-        if pinned is not None:
-            return pinned, f"{folder / 'setup.py'}: its TensorFlow pin"
-    return None
-
-
-def _pinned(requirements: Iterable[str]) -> Optional[Version]:
-    """The highest version the first TensorFlow requirement bounded from above allows."""
-    for requirement in requirements:
-        match = _PIN.match(requirement)
-        if match is None:
+    """The TensorFlow version the project files among ``names`` (name -> is a regular file) in ``folder`` declare."""
+    files = sorted(name for name, regular in names.items() if regular)
+    for name in files:
+        reader = _READERS.get(name) or (_requirements_txt if _REQUIREMENTS.fullmatch(name) else None)
+        if reader is None and _DOCKERFILE.fullmatch(name):
+            reader = _dockerfile
+        if reader is None:
             continue
-        highest = None
-        for operator, major, minor in _CLAUSE.findall(match.group("spec")):
-            bound = _highest_allowed(operator, int(major), int(minor) if minor not in ("", "*") else None)
-            if bound is not None:
-                highest = bound if highest is None else min(highest, bound)
-        if highest is not None:
-            return highest
+        found = reader(folder / name)
+        if found is not None:
+            version, what = found if isinstance(found[0], tuple) else (found, "pin")
+            return version, f"{folder / name}: its TensorFlow {what}"
     return None
 
 
-def _highest_allowed(operator: str, major: int, minor: Optional[int]) -> Optional[Version]:
-    if operator in ("==", "~=", "<=") and minor is not None:
-        return major, minor
-    if operator == "<":
-        if minor:
-            return major, minor - 1
-        return (1, 15) if major == 2 else None  # <2.0: the last TF 1.x; other majors say nothing exact
+# -- reading each kind of file ------------------------------------------------------------------------------
+def _pyproject(path: Path) -> Optional[Version]:
+    try:
+        data = load_toml(path)
+    except (OSError, ValueError):
+        return None
+    project = data.get("project", {})
+    requirements = [*project.get("dependencies", []),
+                    *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
+    poetry = data.get("tool", {}).get("poetry", {})
+    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {}),
+              *(group.get("dependencies", {}) for group in poetry.get("group", {}).values() if isinstance(group, dict))]
+    return pinned([*(r for r in requirements if isinstance(r, str)),
+                   *(_poetry_requirement(name, spec) for table in tables if isinstance(table, dict)
+                     for name, spec in table.items())])
+
+
+def _poetry_requirement(name: str, spec) -> str:
+    """A Poetry dependency as a PEP 508 requirement: ``^1.15`` is ``>=1.15,<2``, ``~1.15`` is ``>=1.15,<1.16``."""
+    if isinstance(spec, dict):
+        spec = spec.get("version", "")
+    if not isinstance(spec, str):
+        return name
+    spec = spec.strip()
+    for pattern, upper in ((_POETRY_CARET, lambda a, b: f"<{int(a) + 1}" if int(a) else f"<0.{int(b or 0) + 1}"),
+                           (_POETRY_TILDE, lambda a, b: f"<{a}.{int(b) + 1}" if b is not None else f"<{int(a) + 1}")):
+        match = pattern.match(spec)
+        if match:
+            major, minor = match.group(1), match.group(2)
+            return f"{name}>={major}.{minor or 0},{upper(major, minor)}"
+    if spec in ("", "*"):
+        return name
+    return f"{name}{spec}" if spec[0] in "<>=!~" else f"{name}=={spec}"
+
+
+def _requirements_txt(path: Path) -> Optional[Version]:
+    return pinned(line.split(" #", 1)[0] for line in _lines(path) if not line.lstrip().startswith(("#", "-")))
+
+
+def _setup_py(path: Path) -> Optional[Version]:
+    return pinned(match.group(1) for match in _QUOTED.finditer("\n".join(_lines(path))))
+
+
+def _setup_cfg(path: Path) -> Optional[Version]:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string("\n".join(_lines(path)))
+    except configparser.Error:
+        return None
+    sections = [("options", "install_requires"),
+                *(("options.extras_require", key) for key in (parser["options.extras_require"]
+                                                              if parser.has_section("options.extras_require") else ()))]
+    return pinned(line for section, key in sections if parser.has_option(section, key)
+                  for line in parser.get(section, key).splitlines())
+
+
+def _pipfile(path: Path) -> Optional[Version]:
+    try:
+        data = load_toml(path)
+    except (OSError, ValueError):
+        return None
+    return pinned(_poetry_requirement(name, spec) if not (isinstance(spec, str) and spec[:1] in "<>=!~*")
+                  else name + ("" if spec == "*" else spec)
+                  for table in ("packages", "dev-packages") for name, spec in data.get(table, {}).items())
+
+
+def _environment_yml(path: Path) -> Optional[Version]:
+    """conda's ``- tensorflow=1.15`` (one ``=``: that release series) and pip's ``- tensorflow==1.15.5``."""
+    requirements = []
+    for line in _lines(path):
+        match = _CONDA_ITEM.match(line)
+        if match:
+            name, spec = match.group(1), match.group(2).strip()
+            if re.fullmatch(r"=[^=<>!~].*", spec):
+                spec = f"=={spec[1:]}" + ("" if spec.endswith("*") else ".*")
+            requirements.append(name + spec)
+    return pinned(requirements)
+
+
+def _dockerfile(path: Path):
+    """The TensorFlow of the base image (``tensorflow/tensorflow:1.15.0-py3``; NVIDIA's ``…-tf1-py3`` is 1.15,
+    ``…-tf2-py3`` some 2.x), else a ``pip install tensorflow==…`` in it."""
+    text = "\n".join(_lines(path))
+    for image in _FROM.findall(text):
+        repository, _, tag = image.partition(":")
+        if repository.split("/")[-1] != "tensorflow" or not tag:
+            continue
+        release = re.match(r"(\d+)\.(\d+)", tag)
+        if repository.split("/")[-2:-1] == ["tensorflow"] and release:
+            return (int(release.group(1)), int(release.group(2))), "base image"
+        if "-tf1" in tag:
+            return LAST_TF1, "base image"
+        if "-tf2" in tag:
+            return DEFAULT, "base image"
+    return pinned(word for install in _PIP_INSTALL.findall(text) for word in install.split()
+                  if not word.startswith("-"))
+
+
+_READERS = {"pyproject.toml": _pyproject, "setup.py": _setup_py, "setup.cfg": _setup_cfg, "Pipfile": _pipfile,
+            "environment.yml": _environment_yml, "environment.yaml": _environment_yml}
+
+
+# -- what a requirement pins ------------------------------------------------------------------------------
+def pinned(requirements: Iterable[str]) -> Optional[Version]:
+    """The highest TensorFlow release the first TensorFlow requirement bounded from above allows."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    for text in requirements:
+        try:
+            requirement = Requirement(text.strip())
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) in TENSORFLOW_PACKAGES:
+            highest = _highest_allowed(requirement.specifier)
+            if highest is not None:
+                return highest
     return None
+
+
+def _highest_allowed(specifier) -> Optional[Version]:
+    """The highest (major, minor) with a release ``specifier`` admits; None if it admits releases without end."""
+    from packaging.version import parse
+
+    if not specifier or specifier.contains("99.0.0", prereleases=True):
+        return None
+    named = [clause.version.replace(".*", "") for clause in specifier]  # 2.0.0rc1, 1.15.5, ...
+    candidates = [f"{major}.{minor}.{patch}" for major, minor in _RELEASES for patch in range(12)] + named
+    admitted = [parse(c) for c in candidates if specifier.contains(c, prereleases=True)]
+    return max((v.major, v.minor) for v in admitted) if admitted else None
+
+
+# The (major, minor) series a TensorFlow pin can name: numbers, not API facts.
+_RELEASES = [(1, minor) for minor in range(16)] + [(2, minor) for minor in range(60)]
 
 
 def _lines(path: Path) -> Sequence[str]:
