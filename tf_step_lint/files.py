@@ -7,8 +7,10 @@ temporary copy and an atomic rename, after checking that the file still holds wh
 """
 import errno
 import os
+import signal
 import stat
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
@@ -140,25 +142,42 @@ def write_atomically(path: str, expected: bytes, new: bytes) -> None:
     mode = stat.S_IMODE(status.st_mode)
     if not mode & 0o222 or not os.access(target, os.W_OK):
         raise NotWritten("the file is read-only")
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tf-step-lint")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(new)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
-            try:
-                os.chown(temporary, status.st_uid, status.st_gid)
-            except PermissionError:
-                raise NotWritten("the fixed file could not keep its owner") from None
-        if target.read_bytes() != expected:
-            raise NotWritten("the file changed while it was being fixed")
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with _interruptions_held():  # Ctrl-C between creating the temporary file and the try would leave it behind
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                                 suffix=".tf-step-lint")
+        try:
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(new)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, mode)
+            if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+                try:
+                    os.chown(temporary, status.st_uid, status.st_gid)
+                except PermissionError:
+                    raise NotWritten("the fixed file could not keep its owner") from None
+            if target.read_bytes() != expected:
+                raise NotWritten("the file changed while it was being fixed")
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
     _sync_directory(target.parent)
+
+
+@contextmanager
+def _interruptions_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is left (POSIX), then interrupt as usual: a temporary file is
+    always either renamed or removed."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _sync_directory(directory: Path) -> None:
