@@ -203,7 +203,33 @@ def generate():
         "methods": methods,
         "symbols": dict(sorted(symbols.items())),
         "v1_only": v1_only_names(tf),
+        "v2_only": v2_only_names(tf),
     }
+
+
+def v2_only_names(tf):
+    """``tensorflow.X`` paths of the TF2 API that ``tf.compat.v1`` does not have (tf.random.set_seed's kin,
+    tf.experimental.numpy): code that uses one runs on TF2.  ``tf.compat.v1`` stands in for TF 1.x, which cannot
+    be installed here.  Read one level into each module."""
+    def exists_in_v1(path):
+        obj = tf.compat.v1
+        for part in path.split("."):
+            try:
+                obj = getattr(obj, part)
+            except Exception:  # AttributeError, and whatever lazy loaders raise
+                return False
+        return True
+
+    found = []
+    for name in sorted(n for n in dir(tf) if not n.startswith("_") and n != "compat"):
+        if not exists_in_v1(name):
+            found.append(name)
+            continue
+        member = getattr(tf, name, None)
+        if isinstance(member, types.ModuleType):
+            found.extend(f"{name}.{sub}" for sub in sorted(dir(member))
+                         if not sub.startswith("_") and not exists_in_v1(f"{name}.{sub}"))
+    return [f"tensorflow.{path}" for path in found]
 
 
 def v1_only_names(tf):

@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import run_cli
 from tf_step_lint.config import _nearest, target_for
-from tf_step_lint.target import DEFAULT, detect, parse_version
+from tf_step_lint.detect import detect
+from tf_step_lint.target import DEFAULT, parse_version
 
 USES_ESTIMATOR = "import tensorflow as tf\n\nESTIMATOR = tf.estimator.Estimator\n"
 TF1_NAME = "import tensorflow as tf\n\nSAVER = tf.train.Saver\n"
@@ -124,9 +125,45 @@ def test_the_cli_follows_the_pin_and_the_flag_overrides_it(tmp_path):
 
 def test_a_tf1_target_silences_the_tf2_namespace_rule(tmp_path):
     (tmp_path / "train.py").write_text(TF1_NAME)
-    assert "TSL302" in run_cli("--no-cache", "train.py", cwd=tmp_path).stdout  # default target: 2.15
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.1\n")
+    assert "TSL302" in run_cli("--no-cache", "train.py", cwd=tmp_path).stdout
     (tmp_path / "requirements.txt").write_text("tensorflow==1.15.5\n")
     assert run_cli("--no-cache", "train.py", cwd=tmp_path).stdout == ""
+
+
+def test_undeclared_tf1_code_is_linted_as_tf1_and_the_run_says_so_once(tmp_path):
+    """A project of consistent TF1 code that declares no TensorFlow: its TF1 names are its API, not mistakes."""
+    (tmp_path / ".git").mkdir()
+    for name in ("a.py", "b.py", "sub/c.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(TF1_NAME)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")
+    notice = [line for line in result.stderr.splitlines() if "declares no TensorFlow version" in line]
+    assert notice == [f"tf-step-lint: {tmp_path} declares no TensorFlow version, and no file uses tf.compat.v1 or a "
+                      "TF2-only name, so its code is linted as TensorFlow 1.15 code (TF1 names are its API: TSL302 is "
+                      "off); set target-version under [tool.tf-step-lint] (or pass --target-version) to choose"]
+    assert "declares no" not in run_cli("--no-cache", "-q", ".", cwd=tmp_path).stderr
+    assert "declares no" not in run_cli("--no-cache", "--target-version", "1.15", ".", cwd=tmp_path).stderr
+
+
+@pytest.mark.parametrize("evidence", ["tf1 = tf.compat.v1\n", "from tensorflow.compat import v1 as tf1\n",
+                                      "x = tf.experimental.numpy.ones(3)\n"])
+def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path, evidence):
+    """A TF1 name left in the TF2 namespace of a project that has begun moving to TF2 is a real AttributeError."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "migrated.py").write_text("import tensorflow as tf\n" + evidence)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert "train.py:3:9: TSL302" in result.stdout
+    assert result.stderr == ""  # the default target: nothing to say
+    assert f"{tmp_path}/migrated.py:2 uses `" in detect(str(tmp_path))[1]
+
+
+def test_code_without_tensorflow_is_no_evidence(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "util.py").write_text("import os\n")
+    assert detect(str(tmp_path)) == (DEFAULT, "default")
 
 
 def test_a_bad_target_is_a_usage_error(tmp_path):

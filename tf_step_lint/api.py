@@ -50,6 +50,8 @@ class TfApi:
         # tensorflow.X paths that exist only as tensorflow.compat.v1.X (tf.train.AdamOptimizer, tf.layers)
         self.v1_only: FrozenSet[str] = frozenset(data["v1_only"])
         self.v1_only_last_names: FrozenSet[str] = frozenset(path.rsplit(".", 1)[-1] for path in self.v1_only)
+        # tensorflow.X paths of the TF2 API that tf.compat.v1 lacks (tf.experimental.numpy): code using one is TF2
+        self.v2_only: FrozenSet[str] = frozenset(data["v2_only"])
         self._by_path: Dict[str, Symbol] = {}
         self._lookups: Dict[str, Optional[Symbol]] = {}
         for key, info in data["symbols"].items():

@@ -19,7 +19,8 @@ from tf_step_lint.files import CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, col
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
 from tf_step_lint.project import external_roots
-from tf_step_lint.target import Version, parse_version
+from tf_step_lint.detect import FROM_CODE
+from tf_step_lint.target import DEFAULT, Version, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -80,6 +81,13 @@ def _main(argv: List[str]) -> int:
     except ConfigError as error:
         print(f"tf-step-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if not args.quiet:  # a target read from the code that is not the default is a guess: say it once per project
+        guesses = {configuration.target_source(path) or "" for path, selection in zip(files, selections)
+                   if selection.target != DEFAULT}
+        for source in sorted(guesses):
+            if source.startswith(FROM_CODE):
+                print(f"tf-step-lint: {source[len(FROM_CODE) + 2:]}; set target-version under [tool.tf-step-lint] "
+                      "(or pass --target-version) to choose", file=sys.stderr)
     progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)
     task = Task(args.fix, args.diff, args.unsafe_fixes, edits=args.format in ("json", "sarif"))
     cache = None if args.no_cache else ResultCache(Path(CACHE_DIRECTORY))

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from tf_step_lint.codes import ERROR_CODE, Selection
-from tf_step_lint.target import Version, detect, load_toml, parse_version
+from tf_step_lint.detect import detect, load_toml
+from tf_step_lint.target import Version, parse_version
 
 TABLE = "tool.tf-step-lint"
 KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude", "target-version", "jobs")
@@ -166,6 +167,13 @@ class Configuration:
         if not ignored:
             return selection
         return Selection(tuple(c for c in selection.codes if not c.startswith(tuple(ignored))), selection.target)
+
+    def target_source(self, path: str) -> Optional[str]:
+        """Where the target of ``path`` comes from, when neither the command line nor a setting gives it."""
+        folder, config = self._folder(path)
+        if self.command_line.target_version or config.settings.target_version:
+            return None
+        return detect(folder)[1]
 
     def jobs(self, path: str) -> Optional[int]:
         """Files linted in parallel: the command line's, else the configuration of ``path`` (the first given)."""
