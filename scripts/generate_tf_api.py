@@ -208,35 +208,21 @@ def generate():
 
 
 def v2_only_names(tf):
-    """``tensorflow.X`` paths of the TF2 API that ``tf.compat.v1`` does not have (tf.random.set_seed's kin,
-    tf.experimental.numpy): code that uses one runs on TF2.  ``tf.compat.v1`` stands in for TF 1.x, which cannot
-    be installed here.  Read one level into each module."""
-    def exists_in_v1(path):
-        obj = tf.compat.v1
-        for part in path.split("."):
-            try:
-                obj = getattr(obj, part)
-            except Exception:  # AttributeError, and whatever lazy loaders raise
-                return False
-        return True
-
-    found = []
-    for name in sorted(n for n in dir(tf) if not n.startswith("_") and n != "compat"):
-        if not exists_in_v1(name):
-            found.append(name)
-            continue
-        member = getattr(tf, name, None)
-        if isinstance(member, types.ModuleType):
-            found.extend(f"{name}.{sub}" for sub in sorted(dir(member))
-                         if not sub.startswith("_") and not exists_in_v1(f"{name}.{sub}"))
-    return [f"tensorflow.{path}" for path in found]
+    """``tensorflow.X`` paths of the TF2 API that ``tf.compat.v1`` does not have (tf.experimental.numpy): code that
+    uses one runs on TF2.  ``tf.compat.v1`` stands in for TF 1.x, which cannot be installed here."""
+    return [f"tensorflow.{path}" for path in _missing_from(tf, tf.compat.v1)]
 
 
 def v1_only_names(tf):
     """``tensorflow.X`` paths that name something only under ``tf.compat.v1``: tf.train.AdamOptimizer, tf.Session,
-    tf.layers (a whole module).  Read one level into each v1 module."""
-    def exists_in_tf2(path):
-        obj = tf
+    tf.layers (a whole module)."""
+    return [f"tensorflow.{path}" for path in _missing_from(tf.compat.v1, tf)]
+
+
+def _missing_from(namespace, other):
+    """Public paths of ``namespace`` that ``other`` lacks, read one level into each module of ``namespace``."""
+    def exists_in_other(path):
+        obj = other
         for part in path.split("."):
             try:
                 obj = getattr(obj, part)
@@ -245,16 +231,15 @@ def v1_only_names(tf):
         return True
 
     found = []
-    v1 = tf.compat.v1
-    for name in sorted(n for n in dir(v1) if not n.startswith("_") and n != "compat"):
-        if not exists_in_tf2(name):
+    for name in sorted(n for n in dir(namespace) if not n.startswith("_") and n != "compat"):
+        if not exists_in_other(name):
             found.append(name)
             continue
-        member = getattr(v1, name, None)
+        member = getattr(namespace, name, None)
         if isinstance(member, types.ModuleType):
             found.extend(f"{name}.{sub}" for sub in sorted(dir(member))
-                         if not sub.startswith("_") and not exists_in_tf2(f"{name}.{sub}"))
-    return [f"tensorflow.{path}" for path in found]
+                         if not sub.startswith("_") and not exists_in_other(f"{name}.{sub}"))
+    return found
 
 
 def gone_since(base):

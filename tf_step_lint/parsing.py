@@ -75,17 +75,7 @@ def recursion_limit(limit: int) -> Iterator[None]:
 def parse_python(source: Union[str, bytes]) -> ast.Module:
     """``ast.parse(source)``, raising what it raises for a source Python rejects (SyntaxError, ValueError), plus
     NewerSyntax, TooDeep for nesting too deep for Python's parser, and TooLarge beyond MAX_BYTES."""
-    if len(source) > MAX_BYTES:
-        raise TooLarge(len(source))
-    try:
-        with recursion_limit(_PYTHON_RECURSION_LIMIT):  # the parser's depth limit follows it: keep Python's own
-            return ast.parse(source)
-    except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting with these
-        raise TooDeep("nested too deeply for Python's parser") from None
-    except SyntaxError as error:
-        if _libcst_reads(source):
-            raise NewerSyntax(error) from None
-        raise
+    return _read_by_python(ast.parse, source)
 
 
 def check_syntax(source: Union[str, bytes]) -> None:
@@ -95,12 +85,16 @@ def check_syntax(source: Union[str, bytes]) -> None:
     converting the tree to Python objects), and also catches errors found after parsing (``nonlocal`` with no
     binding, ...).
     """
+    _read_by_python(lambda text: symtable.symtable(text, "<source>", "exec"), source)
+
+
+def _read_by_python(read: Callable[[Union[str, bytes]], _T], source: Union[str, bytes]) -> _T:
     if len(source) > MAX_BYTES:
         raise TooLarge(len(source))
     try:
-        with recursion_limit(_PYTHON_RECURSION_LIMIT):
-            symtable.symtable(source, "<source>", "exec")  # type: ignore[arg-type]  # read as Python reads files
-    except (RecursionError, MemoryError):
+        with recursion_limit(_PYTHON_RECURSION_LIMIT):  # the parser's depth limit follows it: keep Python's own
+            return read(source)
+    except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting with these
         raise TooDeep("nested too deeply for Python's parser") from None
     except SyntaxError as error:
         if _libcst_reads(source):
