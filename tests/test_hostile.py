@@ -121,6 +121,16 @@ def test_code_newer_than_the_python_running_the_linter_gets_its_own_line(tmp_pat
         f"(invalid syntax); run tf-step-lint with a newer Python"]
 
 
+def test_the_linted_codes_own_warnings_are_not_printed(tmp_path):
+    """Python warns about the code it parses (an invalid escape, an assert on a tuple); those are not ours to say."""
+    path = tmp_path / "warns.py"
+    path.write_bytes(b'import re\nx = re.compile("\\d+")\nassert (x, "always true")\n' + TRAILER)
+    result = subprocess.run([sys.executable, "-W", "default", "-m", "tf_step_lint", "--no-cache", "--target-version",
+                             "2.15", str(path)],
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
 def test_an_and_chain_too_deep_for_libcst_is_analysed_but_not_fixed(tmp_path, buggy_file):
     """``ast`` keeps ``a and b and ...`` flat, so the file is analysed; LibCST would nest it 25,000 levels deep
     (minutes, or a crash, in its native parser), so the fix is refused with one line and the file is untouched."""

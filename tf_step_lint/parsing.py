@@ -20,6 +20,7 @@ import queue
 import symtable
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, TypeVar, Union
 
@@ -91,9 +92,10 @@ def check_syntax(source: Union[str, bytes]) -> None:
 def _read_by_python(read: Callable[[Union[str, bytes]], _T], source: Union[str, bytes]) -> _T:
     if len(source) > MAX_BYTES:
         raise TooLarge(len(source))
-    try:
-        with recursion_limit(_PYTHON_RECURSION_LIMIT):  # the parser's depth limit follows it: keep Python's own
-            return read(source)
+    try:  # the linted code's own warnings ("invalid escape sequence") are not ours to print
+        with recursion_limit(_PYTHON_RECURSION_LIMIT), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return read(source)  # the parser's depth limit follows the recursion limit: keep Python's own
     except (RecursionError, MemoryError):  # Python's parser gives up on deep nesting with these
         raise TooDeep("nested too deeply for Python's parser") from None
     except SyntaxError as error:
