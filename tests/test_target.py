@@ -186,3 +186,53 @@ def test_flake8_takes_the_target_from_its_option_or_from_the_project(tmp_path):
     assert "train.py:3:13: TSL301" in flake8("--tf-target-version", "2.16")
     (tmp_path / "requirements.txt").write_text("tensorflow>=2.10,<2.17\n")
     assert "train.py:3:13: TSL301" in flake8()
+
+
+V1_EXPORT = '''import tensorflow as tf
+
+
+def main(model_fn, input_fn, serving_input_fn):
+    classifier = tf.estimator.Estimator(model_fn=model_fn, model_dir="/tmp/m")
+    classifier.train(input_fn, max_steps=10)
+    classifier.export_savedmodel("/tmp/e", serving_input_fn, strip_default_attrs=True)
+    classifier.export_savedmodel("/tmp/e", serving_input_fn, variables_to_save={})
+'''
+
+
+def test_on_tf1_the_estimator_is_the_v1_one_whose_export_savedmodel_is_valid(tmp_path):
+    """tensorflow/tensorflow#27345's call, valid on TF 1.15: tf.estimator.Estimator is TF 2.15's tf.compat.v1 one."""
+    (tmp_path / "export.py").write_text(V1_EXPORT)
+    tf2 = run_cli("--no-cache", "--target-version", "2.15", "export.py", cwd=tmp_path).stdout
+    assert tf2.count("TSL202") == 2
+    tf1 = run_cli("--no-cache", "--target-version", "1.15", "export.py", cwd=tmp_path).stdout.splitlines()
+    assert len(tf1) == 1 and tf1[0].startswith("export.py:8:62: TSL201 [*] `export_savedmodel()` has no parameter "
+                                               "`variables_to_save`")
+    assert tf1[0].endswith("strip_default_attrs=False)")  # the v1 signature, where strip_default_attrs is valid
+
+
+KERAS_IN_MODEL_FN = '''import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    loss = tf.reduce_sum(features)
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    variables = tf.compat.v1.trainable_variables()
+    train_op = optimizer.apply_gradients(zip(tf.gradients(loss, variables), variables))
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+estimator = tf.estimator.Estimator(model_fn)
+'''
+
+
+def test_before_2_11_tf_keras_optimizers_are_the_legacy_ones(tmp_path):
+    """The 2.11+ claim (weights never update) holds only from 2.11; before, the class is the legacy one, whose
+    `iterations` is not the global step."""
+    (tmp_path / "train.py").write_text(KERAS_IN_MODEL_FN)
+    new = run_cli("--no-cache", "--target-version", "2.15", "train.py", cwd=tmp_path).stdout
+    assert "is a Keras 2.11+ optimizer" in new and "use tf.keras.optimizers.legacy.Adam" in new
+    old = run_cli("--no-cache", "--target-version", "2.10", "train.py", cwd=tmp_path).stdout
+    assert "2.11+" not in old and "counts its own `iterations`" in old and "legacy.Adam and" not in old
+    fixed = run_cli("--no-cache", "--target-version", "2.10", "--diff", "train.py", cwd=tmp_path).stdout
+    assert "+    optimizer.iterations = tf.compat.v1.train.get_or_create_global_step()" in fixed
+    assert "legacy" not in fixed  # the class stays: it already is the legacy one

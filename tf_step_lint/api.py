@@ -64,13 +64,20 @@ class TfApi:
         return tuple(sorted({path.rsplit(".", 1)[-1] for symbol in self._by_path.values() if symbol.kind == kind
                              for path in symbol.info["paths"]}))
 
-    def lookup(self, qualified_name: str) -> Optional[Symbol]:
-        """The symbol a dotted path names (memoised: every file asks for the same few hundred paths)."""
-        try:
-            return self._lookups[qualified_name]
-        except KeyError:
-            symbol = self._lookups[qualified_name] = self._lookup(qualified_name)
-            return symbol
+    def lookup(self, qualified_name: str, target: Optional[Tuple[int, int]] = None) -> Optional[Symbol]:
+        """The symbol a dotted path names on the ``target`` TensorFlow (memoised: every file asks for the same few
+        hundred paths).  Where the TF 2.15 data cannot hold an older layout, the path is read as that TensorFlow
+        reads it first: ``tf.X`` on TF 1.x is what TF 2.15 calls ``tf.compat.v1.X`` (the v1 Estimator, with
+        ``export_savedmodel``), and ``tf.keras.optimizers.X`` before 2.11 is what 2.11+ calls
+        ``tf.keras.optimizers.legacy.X`` (TensorFlow 2.11's release notes)."""
+        for path in _as_the_target_reads(qualified_name, target):
+            try:
+                symbol = self._lookups[path]
+            except KeyError:
+                symbol = self._lookups[path] = self._lookup(path)
+            if symbol is not None:
+                return symbol
+        return None
 
     def _lookup(self, qualified_name: str) -> Optional[Symbol]:
         qualified_name = _NESTED_COMPAT.sub(r"tensorflow.compat.\1.", qualified_name)
@@ -85,6 +92,22 @@ class TfApi:
                     if symbol is not None:
                         return symbol
         return None
+
+
+_KERAS_OPTIMIZERS = ("tensorflow.keras.optimizers.", "keras.optimizers.")
+
+
+def _as_the_target_reads(path: str, target: Optional[Tuple[int, int]]) -> Tuple[str, ...]:
+    """``path`` as the ``target`` TensorFlow would resolve it, best first, then ``path`` itself."""
+    if target is None:
+        return (path,)
+    if target < (2, 0) and path.startswith("tensorflow.") and not path.startswith("tensorflow.compat."):
+        return "tensorflow.compat.v1." + path[len("tensorflow."):], path
+    if target < (2, 11):
+        for prefix in _KERAS_OPTIMIZERS:
+            if path.startswith(prefix) and not path.startswith(prefix + "legacy."):
+                return prefix + "legacy." + path[len(prefix):], path
+    return (path,)
 
 
 @functools.lru_cache(maxsize=None)

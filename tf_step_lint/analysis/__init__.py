@@ -45,7 +45,7 @@ class Analysis:
 
     @cached_property
     def names(self) -> Names:
-        return Names(self.index)
+        return Names(self.index, self.target)
 
     @cached_property
     def optimizers(self) -> Optimizers:

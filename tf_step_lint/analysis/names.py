@@ -4,7 +4,7 @@ Resolution goes by binding, never by spelling: ``tf`` is TensorFlow only if it w
 Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay silent on it.
 """
 import ast
-from typing import Dict, FrozenSet, List, Optional, Union
+from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope
 from tf_step_lint.api import Symbol, tf_api
@@ -51,8 +51,10 @@ def _import_target(binding: Binding) -> Optional[str]:
 
 
 class Names:
-    def __init__(self, index: ModuleIndex):
+    def __init__(self, index: ModuleIndex, target: Optional[Tuple[int, int]] = None):
+        """``target``: the TensorFlow the code runs on, which decides what a path names (see TfApi.lookup)."""
         self.index = index
+        self.target = target
         self.scopes = index.scope_of
         self.api = tf_api()
         self._qualified: Dict[ast.AST, Optional[FrozenSet[str]]] = {}
@@ -107,7 +109,7 @@ class Names:
         so computed once per expression)."""
         if expr not in self._symbols:
             paths = self.qualified_names(expr)
-            symbols = {self.api.lookup(p) for p in paths} if paths else set()
+            symbols = {self.api.lookup(p, self.target) for p in paths} if paths else set()
             self._symbols[expr] = symbols.pop() if len(symbols) == 1 else None
         return self._symbols[expr]
 

@@ -10,8 +10,10 @@ from tf_step_lint.rules.base import (ESTIMATOR, TENSORFLOW, Rule, argument_index
                                      statement_assigning)
 
 KERAS_METHODS = ("minimize", "apply_gradients", "get_updates")
-REMEDY = ("use tf.keras.optimizers.legacy.{name} and set `{receiver}.iterations = "
-          "tf.compat.v1.train.get_or_create_global_step()` right after creating it, as the canned Estimators do")
+SET_ITERATIONS = ("set `{receiver}.iterations = tf.compat.v1.train.get_or_create_global_step()` right after creating "
+                  "it, as the canned Estimators do")
+REMEDY = {False: "use tf.keras.optimizers.legacy.{name} and " + SET_ITERATIONS,  # a 2.11+ optimizer
+          True: SET_ITERATIONS}  # already a legacy one: on the target, tf.keras.optimizers.X may be it (before 2.11)
 
 
 class KerasOptimizerInModelFn(Rule):
@@ -37,7 +39,7 @@ class KerasOptimizerInModelFn(Rule):
             if problem is None:
                 continue
             class_name = kind.keras_class.public_name.rsplit(".", 1)[-1]
-            remedy = REMEDY.format(name=class_name, receiver=_spelled(func.value))
+            remedy = REMEDY[legacy].format(name=class_name, receiver=_spelled(func.value))
             if func.attr == "minimize":
                 remedy = f"compute the gradients with tf.gradients and call apply_gradients; {remedy}"
             fix = _fix(analysis, call, kind.keras_class, step_arg) if func.attr != "minimize" else None
