@@ -15,6 +15,7 @@ class ExportSavedmodelRenamed(Rule):
     code = "TSL202"
     name = "export-savedmodel-renamed"
     requires = (TENSORFLOW, (OLD,))
+    since = (2, 0)  # on 1.x, tf.estimator.Estimator is the v1 class, which has export_savedmodel
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for call, method, estimator in export_calls(analysis):

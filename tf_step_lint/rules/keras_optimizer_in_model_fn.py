@@ -20,6 +20,7 @@ class KerasOptimizerInModelFn(Rule):
     code = "TSL103"
     name = "keras-optimizer-in-model-fn"
     requires = (TENSORFLOW, ESTIMATOR, ("optimizers",))
+    since = (2, 0)  # Keras optimizers of 1.x are not something TF 2.15 can run: no claim there
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for site in analysis.index.calls:

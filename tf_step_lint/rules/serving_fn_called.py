@@ -16,6 +16,7 @@ class ServingFnCalled(Rule):
     code = "TSL204"
     name = "serving-fn-called"
     requires = (TENSORFLOW, ("ServingInputReceiver",))
+    since = (2, 0)  # the claim is TF2's eager error; 1.x fails later, with another
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for where, passed in _serving_arguments(analysis):
