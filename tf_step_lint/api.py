@@ -19,6 +19,9 @@ _RELOCATED = (
     ("tensorflow.", ("tensorflow.compat.v1.",)),
 )
 
+# TF 1.x's tensorflow.contrib.tpu.python.tpu.tpu_optimizer.CrossShardOptimizer is tensorflow.contrib.tpu's
+# CrossShardOptimizer: a contrib module's internal path names what its public module exports.
+_CONTRIB_INTERNAL = re.compile(r"^tensorflow\.contrib\.(\w+)\.python(?:\.\w+)*\.(\w+)$")
 # tf.compat.v2.compat.v1.X is tf.compat.v1.X: only the innermost compat version counts.
 _NESTED_COMPAT = re.compile(r"^tensorflow(?:\.compat\.v[12])+\.compat\.(v[12])\.")
 
@@ -81,6 +84,7 @@ class TfApi:
 
     def _lookup(self, qualified_name: str) -> Optional[Symbol]:
         qualified_name = _NESTED_COMPAT.sub(r"tensorflow.compat.\1.", qualified_name)
+        qualified_name = _CONTRIB_INTERNAL.sub(r"tensorflow.contrib.\1.\2", qualified_name)
         symbol = self._by_path.get(qualified_name)
         if symbol is not None:
             return symbol

@@ -47,13 +47,12 @@ class Steps:
 
     # -- what a step expression is ----------------------------------------------------------------
     def may_be_step(self, expr: ast.expr) -> bool:
+        """``expr`` is, or may be, a step variable: got from a step getter, or named like one.  A count of steps
+        (``warmup_steps``, ``NUM_TRAIN_STEPS``) and a string are not: handing one to other code moves no step."""
         if isinstance(expr, ast.Call):
             return self.names.calls(expr, "step_getter")
-        if isinstance(expr, ast.Attribute):
-            last = expr.attr
-        else:
-            last = expr.id if isinstance(expr, ast.Name) else _literal_text(expr)
-        if "step" in last.lower():
+        name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else None
+        if name is not None and _names_a_step(name):
             return True
         return any(self.names.calls(o, "step_getter") for o in self.names.origins(expr))
 
@@ -223,15 +222,10 @@ _READ_ONLY_PACKAGES = frozenset(
 )
 
 
-def _literal_text(expr: ast.expr) -> str:
-    """The text of a string or bytes literal on one line; "" for anything else, and for a literal glued from pieces
-    over several lines (help text, mostly)."""
-    if not isinstance(expr, ast.Constant) or expr.lineno != expr.end_lineno:
-        return ""
-    value = expr.value
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return value if isinstance(value, str) else ""
+def _names_a_step(name: str) -> bool:
+    """``global_step``, ``step``, ``self.train_step``: yes; ``warmup_steps``, ``MAX_STEP`` (a constant): no."""
+    lowered = name.lower()
+    return "step" in lowered and not lowered.endswith("steps") and not name.isupper()
 
 
 def _is_none(expr: ast.expr) -> bool:
