@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Set
 
-from tf_step_lint.analysis.index import ClassInfo, FunctionNode
+from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionNode
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.api import Symbol
 
@@ -60,7 +60,7 @@ class Optimizers:
         """``active`` holds the constructions being resolved: `opt = CrossShardOptimizer(opt)` refers to itself,
         and that branch adds nothing beyond the others."""
         kinds = set()
-        for origin in self.names.origins(receiver):
+        for origin in self._built(self.names.origins(receiver), set()):
             if origin is UNKNOWN or not isinstance(origin, ast.Call):
                 return UNKNOWN_KIND
             if origin in active:
@@ -77,6 +77,21 @@ class Optimizers:
             if family == "v1":
                 return OptimizerKind("v1", increments_step, _either(sorted(k.description for k in kinds)), user_class)
         return UNKNOWN_KIND
+
+    def _built(self, origins: List, factories: Set) -> List:
+        """``origins``, where a call of a factory of this file (``get_optimizer(params)``, ``self.create_optimizer()``)
+        stands for what the factory returns."""
+        found = []
+        for origin in origins:
+            functions = self.names.origins(origin.func) if isinstance(origin, ast.Call) else []
+            if len(functions) == 1 and isinstance(functions[0], FUNCTION_TYPES) and functions[0] not in factories:
+                returns = self.names.index.function_of[functions[0]].returns
+                factories.add(functions[0])
+                found.extend(self._built([o for value in returns for o in self.names.origins(value)], factories)
+                             if returns else [UNKNOWN])
+            else:
+                found.append(origin)
+        return found
 
     def _constructed(self, call: ast.Call, method: str, seen: Set) -> OptimizerKind:
         symbol = self.names.symbol(call.func)
