@@ -26,15 +26,18 @@ def main():
     parser.add_argument("trees", nargs="+")
     parser.add_argument("--json", help="write the findings here")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--target-version", type=parse_version, default=DEFAULT,
-                        help=f"the TensorFlow every tree is linted for (default {spelled(DEFAULT)})")
+    parser.add_argument("--target-version", type=parse_version,
+                        help=f"the TensorFlow every tree is linted for (default: each project's own, as the CLI "
+                             f"finds it, else {spelled(DEFAULT)})")
     args = parser.parse_args()
-    selection = Selection(target=args.target_version)
     start = time.perf_counter()
     rows, totals, codes = [], Counter(), Counter()
     for tree in args.trees:  # each tree is one project, linted as the CLI lints it
-        files, _ = collect_files([tree], Configuration(Settings()).excluded)
-        for path, outcome in zip(files, lint_paths(files, [selection] * len(files), args.jobs)):
+        configuration = Configuration(Settings())
+        files, _ = collect_files([tree], configuration.excluded)
+        selections = [Selection(target=args.target_version) if args.target_version else configuration.selection(f)
+                      for f in files]
+        for path, selection, outcome in zip(files, selections, lint_paths(files, selections, args.jobs)):
             source = Path(path).read_bytes()
             totals.update(files=1, lines=source.count(b"\n"), analysed=bool(rules_that_may_fire(source, selection)),
                           parse_failures=any(f.code == ERROR_CODE for f in outcome.findings))

@@ -88,7 +88,7 @@ def _python_files(root: str):
 def declared(directory: str) -> Optional[Tuple[Version, str]]:
     start = Path(os.path.abspath(directory))
     for folder in (start, *start.parents):
-        found, repository_root = _in_folder(folder)
+        found, repository_root, _ = _in_folder(folder)
         if found is not None:
             return found
         if repository_root:
@@ -97,35 +97,37 @@ def declared(directory: str) -> Optional[Tuple[Version, str]]:
 
 
 def project_root(directory: str) -> str:
-    """The repository root above ``directory`` (the folder holding ``.git``); outside a repository, the current
-    folder when ``directory`` is in it (a run from the project's top), else ``directory`` itself."""
+    """The project ``directory`` is in: the nearest folder above it that is a repository's root or holds a project
+    file (``setup.py``, ``requirements.txt``, a Dockerfile, ...); without one, the folder holding ``directory``'s
+    top package (``directory`` itself when it is no package)."""
     start = Path(os.path.abspath(directory))
     for folder in (start, *start.parents):
-        if _in_folder(folder)[1]:
+        _, repository_root, project_file = _in_folder(folder)
+        if repository_root or project_file:
             return str(folder)
-    here = Path(os.getcwd())
-    return str(here if here == start or here in start.parents else start)
+    top = start
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    return str(top)
 
 
 @functools.lru_cache(maxsize=None)
-def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool]:
-    """The pin in ``folder``'s project files, and whether it is a repository's root.  One listing of the folder:
-    a run asks this of every folder it lints."""
+def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool, bool]:
+    """The pin in ``folder``'s project files, whether it is a repository's root, and whether it holds a project
+    file.  One listing of the folder: a run asks this of every folder it lints."""
     try:
         with os.scandir(folder) as entries:  # only regular files: a FIFO would block the read forever
             names = {entry.name: entry.is_file() for entry in entries}
     except OSError:
-        return None, False
-    return _pin_in(folder, names), ".git" in names
+        return None, False, False
+    project_file = any(regular and _reader(name) is not None for name, regular in names.items())
+    return _pin_in(folder, names), ".git" in names, project_file
 
 
 def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, str]]:
     """The TensorFlow version the project files among ``names`` (name -> is a regular file) in ``folder`` declare."""
-    files = sorted(name for name, regular in names.items() if regular)
-    for name in files:
-        reader = _READERS.get(name) or (_requirements_txt if _REQUIREMENTS.fullmatch(name) else None)
-        if reader is None and _DOCKERFILE.fullmatch(name):
-            reader = _dockerfile
+    for name in sorted(name for name, regular in names.items() if regular):
+        reader = _reader(name)
         if reader is None:
             continue
         found = reader(folder / name)
@@ -133,6 +135,15 @@ def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, str
             version, what = found if isinstance(found[0], tuple) else (found, "pin")
             return version, f"{folder / name}: its TensorFlow {what}"
     return None
+
+
+def _reader(name: str):
+    """The function that reads the TensorFlow version a project file of this name declares, if it is one."""
+    if _REQUIREMENTS.fullmatch(name):
+        return _requirements_txt
+    if _DOCKERFILE.fullmatch(name):
+        return _dockerfile
+    return _READERS.get(name)
 
 
 # -- reading each kind of file ------------------------------------------------------------------------------
