@@ -29,6 +29,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from tests.markers import apply_edits, python_blocks, strip
 from tf_step_lint import fixes
 from tf_step_lint.engine import _lint, _with_edits, fix_source, lint_source, parse, rules_that_may_fire
+from tf_step_lint.parsing import python_lines
 from tf_step_lint.codes import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +109,7 @@ def _assert_changes_inside_fixes(old: bytes, new: bytes) -> None:
     module = cst.parse_module(old)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     fixed_lines = _fixed_lines(findings)
-    old_lines, new_lines = _lines(old.decode(module.encoding)), _lines(new.decode(module.encoding))
+    old_lines, new_lines = python_lines(old.decode(module.encoding)), python_lines(new.decode(module.encoding))
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     deleted = {line for tag, i1, i2, _, _ in matcher.get_opcodes() if tag == "delete" for line in range(i1 + 1, i2 + 1)}
     old_comments = Counter(node.value for node in positions if isinstance(node, cst.Comment))
@@ -125,11 +126,6 @@ def _assert_changes_inside_fixes(old: bytes, new: bytes) -> None:
             added = "".join(new_lines[j1:j2])
             assert all(line.startswith(("import ", "from ")) or not line.strip()
                        for line in added.splitlines()), f"added outside the fixed nodes: {added!r}"
-
-
-def _lines(text: str) -> List[str]:
-    """Lines as Python counts them: ended by LF, CRLF or CR only (``str.splitlines`` also splits at form feeds)."""
-    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
 
 def _comments(module: cst.Module) -> List[str]:

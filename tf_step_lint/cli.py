@@ -372,7 +372,7 @@ def _advanced(outcome: Outcome, progress: Progress) -> Outcome:
 def _diff(path: str, old: bytes, new: bytes) -> str:
     import difflib
 
-    from tf_step_lint.analysis import source_text
+    from tf_step_lint.parsing import source_text
 
     lines = difflib.unified_diff(source_text(old).splitlines(keepends=True),
                                  source_text(new).splitlines(keepends=True), path, path)

@@ -16,7 +16,8 @@ from tf_step_lint.analysis import Analysis
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
 from tf_step_lint.files import TooLarge
 from tf_step_lint.finding import Edit, Finding
-from tf_step_lint.parsing import NewerSyntax, TooDeep, check_syntax, on_big_stack, parse_for_fix, parse_python
+from tf_step_lint.parsing import (NewerSyntax, TooDeep, check_syntax, on_big_stack, parse_for_fix, parse_python,
+                                  python_lines)
 from tf_step_lint.rules import ALL_RULES
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 from tf_step_lint.target import Version
@@ -26,7 +27,6 @@ MAX_FIX_PASSES = 5
 _REJECTED = (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge, NewerSyntax)
 # The analyses walk trees recursively: a file Python parses can still be too deep for them.
 TOO_DEEP_TO_ANALYSE = Finding(ERROR_CODE, "cannot analyse: nested too deeply", 1, 1)
-_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # after each newline Python's tokenizer knows: LF, CRLF, CR
 _NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -210,7 +210,7 @@ def text_edits(old: str, new: str) -> Tuple[Edit, ...]:
     """The fewest-character replacements, line block by line block, that turn ``old`` into ``new``."""
     import difflib
 
-    old_lines, new_lines = _LINE_END.split(old), _LINE_END.split(new)
+    old_lines, new_lines = python_lines(old), python_lines(new)
     starts = [0]
     for line in old_lines:
         starts.append(starts[-1] + len(line))

@@ -16,10 +16,13 @@ Python's parser accepts, with the cyclic garbage collector paused (trees have no
 """
 import ast
 import gc
+import io
 import queue
+import re
 import symtable
 import sys
 import threading
+import tokenize
 import warnings
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, TypeVar, Union
@@ -71,6 +74,23 @@ def recursion_limit(limit: int) -> Iterator[None]:
         yield
     finally:
         sys.setrecursionlimit(previous)
+
+
+_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # after each newline Python's tokenizer knows: LF, CRLF, CR
+
+
+def python_lines(text: str) -> List[str]:
+    """``text``'s lines as Python numbers them, each with its newline (``str.splitlines`` also splits at form
+    feeds)."""
+    return _LINE_END.split(text)
+
+
+def source_text(source: Union[str, bytes]) -> str:
+    """``source`` decoded as Python decodes it (coding cookie, BOM); the caller has parsed it, so it decodes."""
+    if isinstance(source, str):
+        return source
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
 
 
 def parse_python(source: Union[str, bytes]) -> ast.Module:

@@ -1,8 +1,6 @@
 """Shared analysis of one module.  Every rule asks this object; no rule re-derives any of it."""
 import ast
-import io
 import re
-import tokenize
 from functools import cached_property
 from typing import FrozenSet, List, Optional, Tuple, Union
 
@@ -13,6 +11,7 @@ from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import Steps
 from tf_step_lint.analysis.training import Training
 from tf_step_lint.finding import Change, Operation, Position
+from tf_step_lint.parsing import python_lines, source_text
 from tf_step_lint.target import DEFAULT, Version
 
 V1 = "tensorflow.compat.v1"
@@ -20,16 +19,7 @@ V1 = "tensorflow.compat.v1"
 _V1_SPELLINGS = ((V1, ""), ("tensorflow", ".compat.v1"), ("tensorflow.compat", ".v1"))
 # The LibCST node type a change to an ``ast`` expression finds again (same span, parentheses excluded in both).
 _LIBCST_TYPES = {ast.Call: "Call", ast.Name: "Name", ast.Attribute: "Attribute", ast.Subscript: "Subscript"}
-_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # after each newline Python's tokenizer knows: LF, CRLF, CR
 _NAME_AT_END = re.compile(r"[^\W\d][\w\u0300-\u036f\u00b7]*$")  # an identifier ending the text
-
-
-def source_text(source: Union[str, bytes]) -> str:
-    """``source`` decoded as Python decodes it (coding cookie, BOM); the caller has parsed it, so it decodes."""
-    if isinstance(source, str):
-        return source
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    return source.decode(encoding)
 
 
 class Analysis:
@@ -82,7 +72,7 @@ class Analysis:
     @cached_property
     def lines(self) -> List[str]:
         """The source's lines as Python numbers them, each with its newline."""
-        return _LINE_END.split(self.text)
+        return python_lines(self.text)
 
     def _column(self, line: int, offset: int) -> int:
         """The 0-based character column of ``ast``'s UTF-8 byte ``offset`` on ``line``."""
