@@ -154,7 +154,9 @@ def generate():
             add(obj, paths, kind="estimator_spec", params=list(obj._fields))
         elif "receiver_tensors" in getattr(obj, "_fields", ()):
             add(obj, paths, kind="serving_receiver")
-        elif issubclass(obj, v1.estimator.Exporter) and obj is not v1.estimator.Exporter:
+        elif obj is v1.estimator.Exporter:  # what a project's exporter subclasses: export(estimator, ...)
+            add(obj, paths, kind="exporter_base")
+        elif issubclass(obj, v1.estimator.Exporter):
             add(obj, paths, kind="exporter", init=params(obj.__init__)["params"])
 
     def by_v1_name(name):

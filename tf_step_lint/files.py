@@ -168,7 +168,8 @@ def write_atomically(path: str, expected: bytes, new: bytes) -> None:
 @contextmanager
 def _interruptions_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block is left (POSIX), then interrupt as usual: a temporary file is
-    always either renamed or removed."""
+    always either renamed or removed.  The process's other thread (parsing.py's) blocks them for good, so the
+    kernel hands them to this one."""
     held = {signal.SIGINT, signal.SIGTERM}
     if not hasattr(signal, "pthread_sigmask"):
         yield

@@ -19,6 +19,7 @@ import gc
 import io
 import queue
 import re
+import signal
 import symtable
 import sys
 import threading
@@ -210,6 +211,8 @@ def wait_for_worker() -> None:
 
 
 def _serve() -> None:
+    if hasattr(signal, "pthread_sigmask"):  # signals go to the main thread, which alone handles them (and can hold
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # them: files.write_atomically)
     while True:
         function, args, answer = _requests.get()
         try:  # trees are walked recursively, and this stack holds far more than Python's default allows
