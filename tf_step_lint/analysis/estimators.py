@@ -66,6 +66,8 @@ class Estimators:
         names = function.positional_params()
         position = names.index(parameter.arg) if parameter.arg in names else None
         if position is not None and function.owner is not None:
+            if position == 0:
+                return None  # self: the instance the method is called on, not an argument
             position -= 1  # called on an instance: self is not an argument
         classes = set()
         for site in self.names.index.calls:

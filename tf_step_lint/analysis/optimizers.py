@@ -37,7 +37,7 @@ def argument(call: ast.Call, position: Optional[int], keyword: Optional[str]) ->
         if arg.arg is not None and arg.arg == keyword:
             return arg.value
     positional = call.args
-    if (position is not None and position < len(positional)
+    if (position is not None and 0 <= position < len(positional)
             and not any(isinstance(a, ast.Starred) for a in positional[: position + 1])):
         return positional[position]
     return None
