@@ -236,3 +236,15 @@ def test_before_2_11_tf_keras_optimizers_are_the_legacy_ones(tmp_path):
     fixed = run_cli("--no-cache", "--target-version", "2.10", "--diff", "train.py", cwd=tmp_path).stdout
     assert "+    optimizer.iterations = tf.compat.v1.train.get_or_create_global_step()" in fixed
     assert "legacy" not in fixed  # the class stays: it already is the legacy one
+
+
+def test_a_subproject_without_a_pin_is_read_with_its_repository(tmp_path):
+    """tensorflow/estimator's tools/pip_package has a setup.py without TensorFlow: its code is still the TF2
+    repository's, not a TF1 project of its own."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "migrated.py").write_text("import tensorflow as tf\ntf1 = tf.compat.v1\n")
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "setup.py").write_text("setup(name='tools', install_requires=['numpy'])\n")
+    (tmp_path / "tools" / "train.py").write_text(TF1_NAME)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert "tools/train.py:3:9: TSL302" in result.stdout and result.stderr == ""

@@ -97,14 +97,15 @@ def declared(directory: str) -> Optional[Tuple[Version, str]]:
 
 
 def project_root(directory: str) -> str:
-    """The project ``directory`` is in: the nearest folder above it that is a repository's root or holds a project
-    file (``setup.py``, ``requirements.txt``, a Dockerfile, ...); without one, the folder holding ``directory``'s
-    top package (``directory`` itself when it is no package)."""
+    """The project ``directory`` is in: its repository's root; outside a repository, the nearest folder above it
+    that holds a project file (``setup.py``, ``requirements.txt``, a Dockerfile, ...); without one, the folder
+    holding ``directory``'s top package (``directory`` itself when it is no package)."""
     start = Path(os.path.abspath(directory))
-    for folder in (start, *start.parents):
-        _, repository_root, project_file = _in_folder(folder)
-        if repository_root or project_file:
-            return str(folder)
+    folders = (start, *start.parents)
+    for wanted in (1, 2):  # a repository first: a subproject's setup.py does not make its code another project's
+        for folder in folders:
+            if _in_folder(folder)[wanted]:
+                return str(folder)
     top = start
     while (top / "__init__.py").is_file() and top.parent != top:
         top = top.parent
