@@ -13,7 +13,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 from tf_step_lint.files import TooLarge, read_source
 from tf_step_lint.target import DEFAULT, LAST_TF1, Version, spelled
@@ -121,30 +121,28 @@ def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool, bool]
             names = {entry.name: entry.is_file() for entry in entries}
     except OSError:
         return None, False, False
-    project_file = any(regular and _reader(name) is not None for name, regular in names.items())
+    project_file = any(regular and _readers(name) for name, regular in names.items())
     return _pin_in(folder, names), ".git" in names, project_file
 
 
 def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, str]]:
     """The TensorFlow version the project files among ``names`` (name -> is a regular file) in ``folder`` declare."""
     for name in sorted(name for name, regular in names.items() if regular):
-        reader = _reader(name)
-        if reader is None:
-            continue
-        found = reader(folder / name)
-        if found is not None:
-            version, what = found if isinstance(found[0], tuple) else (found, "pin")
-            return version, f"{folder / name}: its TensorFlow {what}"
+        for reader, what in _readers(name):
+            version = reader(folder / name)
+            if version is not None:
+                return version, f"{folder / name}: its TensorFlow {what}"
     return None
 
 
-def _reader(name: str):
-    """The function that reads the TensorFlow version a project file of this name declares, if it is one."""
+def _readers(name: str) -> Tuple[Tuple[Callable[[Path], Optional[Version]], str], ...]:
+    """The functions that read the TensorFlow version a project file of this name declares, each with what it
+    reads; none if it is no project file."""
     if _REQUIREMENTS.fullmatch(name):
-        return _requirements_txt
+        return ((_requirements_txt, "pin"),)
     if _DOCKERFILE.fullmatch(name):
-        return _dockerfile
-    return _READERS.get(name)
+        return (_base_image, "base image"), (_pip_installs, "pin")
+    return ((_READERS[name], "pin"),) if name in _READERS else ()
 
 
 # -- reading each kind of file ------------------------------------------------------------------------------
@@ -226,22 +224,26 @@ def _environment_yml(path: Path) -> Optional[Version]:
     return pinned(requirements)
 
 
-def _dockerfile(path: Path):
-    """The TensorFlow of the base image (``tensorflow/tensorflow:1.15.0-py3``; NVIDIA's ``…-tf1-py3`` is 1.15,
-    ``…-tf2-py3`` some 2.x), else a ``pip install tensorflow==…`` in it."""
-    text = "\n".join(_lines(path))
-    for image in _FROM.findall(text):
+def _base_image(path: Path) -> Optional[Version]:
+    """The TensorFlow of a Dockerfile's base image: ``tensorflow/tensorflow:1.15.0-py3``; NVIDIA's ``…-tf1-py3`` is
+    1.15, ``…-tf2-py3`` some 2.x."""
+    for image in _FROM.findall("\n".join(_lines(path))):
         repository, _, tag = image.partition(":")
         if repository.split("/")[-1] != "tensorflow" or not tag:
             continue
         release = re.match(r"(\d+)\.(\d+)", tag)
         if repository.split("/")[-2:-1] == ["tensorflow"] and release:
-            return (int(release.group(1)), int(release.group(2))), "base image"
+            return int(release.group(1)), int(release.group(2))
         if "-tf1" in tag:
-            return LAST_TF1, "base image"
+            return LAST_TF1
         if "-tf2" in tag:
-            return DEFAULT, "base image"
-    return pinned(word for install in _PIP_INSTALL.findall(text) for word in install.split()
+            return DEFAULT
+    return None
+
+
+def _pip_installs(path: Path) -> Optional[Version]:
+    """A ``pip install tensorflow==…`` in a Dockerfile."""
+    return pinned(word for install in _PIP_INSTALL.findall("\n".join(_lines(path))) for word in install.split()
                   if not word.startswith("-"))
 
 
