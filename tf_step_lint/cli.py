@@ -16,9 +16,10 @@ from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
 from tf_step_lint.files import CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, collect_files, read_source, \
     write_atomically
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
-from tf_step_lint.project import external_roots
+from tf_step_lint.project import Project, external_roots
 from tf_step_lint.detect import FROM_CODE
 from tf_step_lint.target import DEFAULT, Version, parse_version
 
@@ -242,6 +243,7 @@ def lint_paths(files: List[str], selections: Sequence[Selection], jobs: int, tas
     progress = progress or Progress(enabled=False)
     no_roots = frozenset()
     progress.add(len(files))
+    _use_project(files)
     if len(files) <= 1:  # no other file to follow a train op into: one pass
         return _run(task, [(p, no_roots, s) for p, s in zip(files, selections)], jobs, cache, progress)
     first = _run(replace(task, fix=False, diff=False, collect_calls=True),
@@ -256,6 +258,15 @@ def lint_paths(files: List[str], selections: Sequence[Selection], jobs: int, tas
 
 
 Item = Tuple[str, FrozenSet[str], Selection]  # a file, the training roots other files give it, its selection
+# The run's files as one project, which each process (this one, and every worker) reads other modules from.
+_project: Optional[Project] = None
+_project_files: Tuple[str, ...] = ()
+
+
+def _use_project(files: Sequence[str]) -> None:
+    global _project, _project_files
+    _project_files = tuple(files)
+    _project = Project(files) if len(files) > 1 else None
 
 
 def _run(task: "Task", items: List[Item], jobs: int, cache: Optional[ResultCache], progress: Progress
@@ -316,6 +327,7 @@ class Task:
         from tf_step_lint.engine import fix_source, lint_file
 
         path, roots, selection = item
+        modules = _project.seen_from(path, selection.target) if _project is not None else NO_OTHER_MODULES
         try:
             source, stamp = read_source(path)
         except OSError as error:
@@ -323,12 +335,14 @@ class Task:
         except TooLarge as error:
             return Outcome([Finding(ERROR_CODE, f"not checked: {error}", 1, 1)])
         if not self.fixing:
-            linted = lint_file(source, selection, roots, self.collect_calls, self.edits)
+            linted = lint_file(source, selection, roots, self.collect_calls, self.edits, modules)
+            depends_on_others = bool(modules.consulted)  # then not cached: those files may change
             return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
-                           digest=digest(source), stamp=stamp)
-        result = fix_source(source, selection, roots, self.unsafe)
+                           digest=None if depends_on_others else digest(source), stamp=stamp)
+        result = fix_source(source, selection, roots, self.unsafe, modules)
         if self.edits and any(f.fixable for f in result.findings):  # what is left to fix, as text edits too
-            result = replace(result, findings=lint_file(result.source, selection, roots, edits=True).findings)
+            result = replace(result, findings=lint_file(result.source, selection, roots, edits=True,
+                                                        modules=modules).findings)
         if result.source == source:
             return Outcome(result.findings)
         if self.diff:
@@ -355,7 +369,7 @@ def _map(function: Callable[[Item], Outcome], items: Sequence[Item], jobs: int, 
         return [_advanced(function(item), progress) for item in items]
     from concurrent.futures import ProcessPoolExecutor  # imported only when used: it costs a warm run 30 ms
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_use_project, initargs=(_project_files,)) as pool:
         try:
             return [_advanced(outcome, progress) for outcome in
                     pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * jobs))))]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
 from tf_step_lint.files import TooLarge
 from tf_step_lint.finding import Edit, Finding
@@ -88,14 +89,15 @@ class Linted:
 
 
 def lint_file(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset(),
-              collect_calls: bool = False, edits: bool = False) -> Linted:
-    """``lint_source`` for the CLI: optionally with the calls project.py follows, and with each fix's text
-    ``edits`` (the outputs that print fixes ask for them)."""
-    return on_big_stack(_lint_source, source, selection, roots, collect_calls, edits)
+              collect_calls: bool = False, edits: bool = False, modules: OtherModules = NO_OTHER_MODULES) -> Linted:
+    """``lint_source`` for the CLI: optionally with the calls project.py follows, with each fix's text ``edits``
+    (the outputs that print fixes ask for them), and with what the project's other ``modules`` say."""
+    return on_big_stack(_lint_source, source, selection, roots, collect_calls, edits, None, modules)
 
 
 def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenSet[str], collect_calls: bool,
-                 edits: bool = False, tree: Optional[ast.Module] = None) -> Linted:
+                 edits: bool = False, tree: Optional[ast.Module] = None, modules: OtherModules = NO_OTHER_MODULES
+                 ) -> Linted:
     rules = rules_that_may_fire(source, selection, roots)
     collect_calls = collect_calls and _contains_all(_text(source), (TENSORFLOW, ESTIMATOR))  # a model_fn may be here
     if not rules and not collect_calls:
@@ -103,7 +105,7 @@ def _lint_source(source: Union[str, bytes], selection: Selection, roots: FrozenS
     try:
         if tree is None:
             tree = parse(source)
-        analysis, findings = _lint(tree, source, rules, roots, selection.target)
+        analysis, findings = _lint(tree, source, rules, roots, selection.target, modules)
         if edits and any(f.fixable for f in findings):
             findings = _with_edits(analysis, findings)
         return Linted(findings, analysis.cross_module_calls() if collect_calls else [], True)
@@ -159,9 +161,9 @@ def _by_last_word(group: Tuple[str, ...]) -> Dict[str, Tuple[str, ...]]:
 
 
 def _lint(tree: ast.Module, source: Union[str, bytes], rules: Sequence[Type[Rule]], roots: FrozenSet[str],
-          target: Version) -> Tuple[Analysis, List[Finding]]:
+          target: Version, modules: OtherModules = NO_OTHER_MODULES) -> Tuple[Analysis, List[Finding]]:
     findings: List[Finding] = []
-    analysis = Analysis(tree, source, roots, target)
+    analysis = Analysis(tree, source, roots, target, modules)
     for rule in rules:
         findings.extend(rule().check(analysis))
     return analysis, sorted(_without_noqa(findings, analysis), key=lambda f: (f.line, f.column, f.code))
@@ -257,28 +259,29 @@ class FixResult:
     findings: List[Finding]  # what remains in the fixed source
 
 
-def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] = frozenset(), unsafe: bool = False
-               ) -> FixResult:
+def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] = frozenset(), unsafe: bool = False,
+               modules: OtherModules = NO_OTHER_MODULES) -> FixResult:
     """Apply every safe fix (with ``unsafe``, every fix), re-linting between passes; the new bytes and what remains.
 
     The output always parses and differs from the input only inside fixed nodes (LibCST round-trips the rest).
     """
-    return on_big_stack(_fix_source, source, selection, roots, unsafe)
+    return on_big_stack(_fix_source, source, selection, roots, unsafe, modules)
 
 
-def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str], unsafe: bool) -> FixResult:
+def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str], unsafe: bool, modules: OtherModules
+                ) -> FixResult:
     rules = rules_that_may_fire(source, selection, roots)
     if not rules:
-        return FixResult(source, [], _lint_source(source, selection, roots, collect_calls=False).findings)
+        return FixResult(source, [], _lint_source(source, selection, roots, False, modules=modules).findings)
     if b"\r" in source and b"\n" not in source:  # old Mac newlines, which LibCST reads but prints as "\n"
-        result = _fix_source(source.replace(b"\r", b"\n"), selection, roots, unsafe)  # the same program to Python
+        result = _fix_source(source.replace(b"\r", b"\n"), selection, roots, unsafe, modules)  # the same program
         return FixResult(result.source.replace(b"\n", b"\r"), result.fixed, result.findings)
     try:
         tree = parse(source)
-        analysis, findings = _lint(tree, source, rules, roots, selection.target)
+        analysis, findings = _lint(tree, source, rules, roots, selection.target, modules)
         if not any(f.fixable_at(unsafe) for f in findings):
             return FixResult(source, [], findings)
-        return _fixed(tree, source, findings, selection, roots, unsafe)
+        return _fixed(tree, source, findings, selection, roots, unsafe, modules)
     except SourceError as error:
         return FixResult(source, [], [error.finding])
     except RecursionError:
@@ -286,7 +289,7 @@ def _fix_source(source: bytes, selection: Selection, roots: FrozenSet[str], unsa
 
 
 def _fixed(tree: ast.Module, source: bytes, findings: List[Finding], selection: Selection, roots: FrozenSet[str],
-           unsafe: bool) -> FixResult:
+           unsafe: bool, modules: OtherModules) -> FixResult:
     from tf_step_lint import fixes
 
     module = _libcst_tree(source, tree)
@@ -307,5 +310,6 @@ def _fixed(tree: ast.Module, source: bytes, findings: List[Finding], selection: 
             break
         module, source = new_module, new_source
         fixed.extend(applied)
-        _, findings = _lint(tree, source, rules_that_may_fire(source, selection, roots), roots, selection.target)
+        _, findings = _lint(tree, source, rules_that_may_fire(source, selection, roots), roots, selection.target,
+                            modules)
     return FixResult(source, fixed, findings)

@@ -1,14 +1,23 @@
-"""Whole-project analysis for the CLI: a model_fn in one module that builds its train op with a function of another.
+"""Whole-project analysis for the CLI: what one module's code needs to know of the others.
 
-The first pass, which lints every file anyway, also records for every model_fn that increments no step in its own
-code the functions of other modules it calls.  The files those functions are in are linted again with them as extra
-training roots, so a missing step inside ``optimization.create_optimizer`` is reported where it is, in
-optimization.py.  Per-file tools (the flake8 plugin) cannot see this.
+Two things cross modules.  A model_fn's optimizer, its class, or the schedule it hands the step to may come from
+another module: ``Project`` reads and analyses that module when asked, and answers with a ``Fact``.  And a model_fn
+may build its train op with a function of another module: the first pass, which lints every file anyway, records
+for every model_fn that increments no step in its own code the functions of other modules it calls, and the files
+those functions are in are linted again with them as extra training roots, so a missing step inside
+``optimization.create_optimizer`` is reported where it is, in optimization.py.  Per-file tools (the flake8 plugin)
+cannot see this.
 """
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.modules import Fact, OtherModules
+from tf_step_lint.files import TooLarge, read_source
+from tf_step_lint.parsing import NewerSyntax, TooDeep, parse_python
+from tf_step_lint.target import Version
 
 
 class ProjectIndex:
@@ -24,8 +33,15 @@ class ProjectIndex:
                 self._by_suffix[parts[start:]].append(file)
 
     def function(self, importer: str, dotted: str) -> Optional[Tuple[str, str]]:
-        """(file, function name) for ``dotted``; a name shared by several files resolves only beside the importer."""
+        """(file, function or class name) for ``dotted``; a name shared by several files resolves only beside the
+        importer.  A relative import's path (``..utils.build``) is found from the importer's package."""
         module, _, function = dotted.rpartition(".")
+        if module.startswith("."):
+            level = len(module) - len(module.lstrip("."))
+            package = Path(os.path.abspath(importer)).parent.parts
+            if level > len(package):
+                return None
+            module = ".".join((*package[:len(package) - level + 1], *filter(None, module[level:].split("."))))
         candidates = self._by_suffix.get(tuple(module.split("."))) if module else None
         if not candidates:
             return None
@@ -50,3 +66,65 @@ def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]]) -> Dict
             if target is not None and target[0] != importer:
                 roots[target[0]].add(target[1])
     return {file: frozenset(functions) for file, functions in roots.items()}
+
+
+class Project:
+    """The modules of one run, each read and analysed only when another module asks what one of its functions or
+    classes does; every analysis and answer is kept for the run."""
+
+    def __init__(self, files: Sequence[str]):
+        self.index = ProjectIndex(files)
+        self._analyses: Dict[Tuple[str, Version], Optional[Analysis]] = {}
+        self._facts: Dict[Tuple[str, str, Version], Optional[Fact]] = {}
+        self._asking: Set[Tuple[str, str, Version]] = set()
+
+    def seen_from(self, importer: str, target: Version) -> "ModulesSeenFrom":
+        return ModulesSeenFrom(self, importer, target)
+
+    def fact(self, file: str, name: str, target: Version) -> Optional[Fact]:
+        """What ``name`` of ``file`` does, analysed for ``target``; None where it cannot be read, or while the
+        question is being answered (modules that import each other)."""
+        key = (file, name, target)
+        if key in self._facts:
+            return self._facts[key]
+        if key in self._asking:
+            return None
+        self._asking.add(key)
+        try:
+            analysis = self._analysis(file, target)
+            self._facts[key] = analysis.offered(name) if analysis is not None else None
+        except RecursionError:  # nested too deeply to analyse: that module's own lint says so
+            self._facts[key] = None
+        finally:
+            self._asking.discard(key)
+        return self._facts[key]
+
+    def _analysis(self, file: str, target: Version) -> Optional[Analysis]:
+        if (file, target) not in self._analyses:
+            try:
+                source, _ = read_source(file)
+                tree = parse_python(source)
+            except (OSError, TooLarge, SyntaxError, ValueError, LookupError, TooDeep, NewerSyntax):  # as for linting
+                self._analyses[(file, target)] = None
+            else:
+                modules = self.seen_from(file, target)
+                self._analyses[(file, target)] = Analysis(tree, source, frozenset(), target, modules)
+        return self._analyses[(file, target)]
+
+
+class ModulesSeenFrom(OtherModules):
+    """The project's other modules as one of them sees them; remembers which files its answers came from, since
+    the findings of the asking module then depend on them too."""
+
+    def __init__(self, project: Project, importer: str, target: Version):
+        self.project = project
+        self.importer = importer
+        self.target = target
+        self.consulted: Set[str] = set()
+
+    def fact(self, dotted: str) -> Optional[Fact]:
+        found = self.project.index.function(self.importer, dotted)
+        if found is None or found[0] == self.importer:
+            return None
+        self.consulted.add(found[0])
+        return self.project.fact(found[0], found[1], self.target)

@@ -5,10 +5,11 @@ from functools import cached_property
 from typing import FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.estimators import Estimators
-from tf_step_lint.analysis.index import ModuleIndex
+from tf_step_lint.analysis.index import FUNCTION_TYPES, ModuleIndex
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
-from tf_step_lint.analysis.steps import Steps
+from tf_step_lint.analysis.steps import OPTIMIZER_METHODS, Steps
 from tf_step_lint.analysis.training import Training
 from tf_step_lint.finding import Change, Operation, Position
 from tf_step_lint.parsing import python_lines, source_text
@@ -24,11 +25,13 @@ _NAME_AT_END = re.compile(r"[^\W\d][\w\u0300-\u036f\u00b7]*$")  # an identifier 
 
 class Analysis:
     def __init__(self, tree: ast.Module, source: Union[str, bytes], external_roots: FrozenSet[str] = frozenset(),
-                 target: Version = DEFAULT):
+                 target: Version = DEFAULT, modules: OtherModules = NO_OTHER_MODULES):
         """``tree``: ``source`` parsed by ``ast``; ``external_roots``: top-level functions that model_fns of other
-        modules of the project call; ``target``: the TensorFlow version the code is meant to run on."""
+        modules of the project call; ``target``: the TensorFlow version the code is meant to run on; ``modules``:
+        what the other modules of the project say their functions and classes do."""
         self.external_roots = external_roots
         self.target = target
+        self.modules = modules
         self.tree = tree
         self.source = source
         self.index = ModuleIndex(tree)
@@ -39,7 +42,7 @@ class Analysis:
 
     @cached_property
     def optimizers(self) -> Optimizers:
-        return Optimizers(self.names)
+        return Optimizers(self.names, self.modules)
 
     @cached_property
     def training(self) -> Training:
@@ -52,6 +55,25 @@ class Analysis:
     @cached_property
     def steps(self) -> Steps:
         return Steps(self.names, self.optimizers, self.training)
+
+    def offered(self, name: str) -> Optional[Fact]:
+        """What calling this module's top-level function or class ``name`` does, for the modules that import it."""
+        bindings = self.index.scope_of[self.tree].bindings.get(name, [])
+        definitions = [b.node for b in bindings if isinstance(b.node, (*FUNCTION_TYPES, ast.ClassDef))]
+        if len(bindings) != 1 or len(definitions) != 1:
+            return None
+        node = definitions[0]
+        if isinstance(node, ast.ClassDef):
+            klass = self.index.class_of[node]
+            wraps = self.optimizers.wrapped_parameter(klass)
+            kinds = {method: self.optimizers.user_class(klass, method) for method in OPTIMIZER_METHODS}
+            increments = any(self.steps.increments_when_called(method) for method in klass.methods.values())
+        else:
+            function = self.index.function_of[node]
+            wraps = None
+            kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
+            increments = self.steps.increments_when_called(function)
+        return Fact(kinds, wraps, increments, isinstance(node, ast.ClassDef), name)
 
     def cross_module_calls(self) -> List[str]:
         """Dotted names of other-module functions called by model_fns that increment no step in their own code:

@@ -78,6 +78,18 @@ class Flow:
             self._memo[key] = result
         return self._memo[key]
 
+    def exclusive(self, first: ast.expr, second: ast.expr) -> bool:
+        """``first`` and ``second`` lie in different arms of one ``if`` (statement or expression), so one run of the
+        function never reaches both."""
+        a, b = self._branches_of(first), self._branches_of(second)
+        if a is None or b is None:
+            return False
+        for outer, inner in zip(a, b):
+            if outer != inner:
+                return (isinstance(outer, tuple) and isinstance(inner, tuple) and len(outer) == len(inner) == 2
+                        and outer[0] is inner[0] and isinstance(outer[0], (ast.If, ast.IfExp)))
+        return False
+
     def is_unconditional(self, expr: ast.expr) -> bool:
         return self._branches_of(expr) == ()
 

@@ -32,14 +32,16 @@ def dotted(node: ast.expr) -> Optional[str]:
 
 
 def _import_target(binding: Binding) -> Optional[str]:
-    """The dotted path an import binds to ``binding.name``; None for relative imports."""
+    """The dotted path an import binds to ``binding.name``; a relative import's starts with its dots
+    (``from ..utils import build``: ``..utils.build``), which only the project's modules can resolve."""
     node = binding.node
     if isinstance(node, ast.ImportFrom):
-        if node.level or node.module is None:
+        module = "." * node.level + (node.module or "")
+        if not module:
             return None
         for alias in node.names:
             if (alias.asname or alias.name) == binding.name:
-                return f"{node.module}.{alias.name}"
+                return f"{module}{'' if module.endswith('.') else '.'}{alias.name}"
         return None
     for alias in node.names:
         if alias.asname is not None:

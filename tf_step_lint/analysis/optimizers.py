@@ -8,7 +8,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Set
 
-from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionNode
+from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, FunctionNode
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules, Parameter
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.api import Symbol
 
@@ -50,40 +51,46 @@ def argument_values(call: ast.Call) -> List[ast.expr]:
 
 
 class Optimizers:
-    def __init__(self, names: Names):
+    def __init__(self, names: Names, modules: OtherModules = NO_OTHER_MODULES):
         self.names = names
+        self.modules = modules
 
     def kind(self, receiver: ast.expr, method: str) -> OptimizerKind:
         return self._kind(receiver, method, set())
 
+    def returned_kind(self, function: FunctionInfo, method: str) -> OptimizerKind:
+        """The kind of optimizer ``function`` returns: what another module's ``function(...)`` builds."""
+        return _combined([self._origin_kind(origin, method, set())
+                          for origin in self._built([function.node], set(), call_the_function=True)])
+
     def _kind(self, receiver: ast.expr, method: str, active: Set) -> OptimizerKind:
         """``active`` holds the constructions being resolved: `opt = CrossShardOptimizer(opt)` refers to itself,
         and that branch adds nothing beyond the others."""
-        kinds = set()
+        kinds = []
         for origin in self._built(self.names.origins(receiver), set()):
-            if origin is UNKNOWN or not isinstance(origin, ast.Call):
-                return UNKNOWN_KIND
             if origin in active:
                 continue
             active.add(origin)
-            kinds.add(self._constructed(origin, method, active))
+            kinds.append(self._origin_kind(origin, method, active))
             active.discard(origin)
-        if len(kinds) == 1:
-            return kinds.pop()
-        # Branches (if use_tpu: CrossShardOptimizer(opt)) agree when all are v1 and treat the step alike.
-        behaviours = {(k.family, k.increments_step, k.user_class) for k in kinds}
-        if len(behaviours) == 1:
-            family, increments_step, user_class = behaviours.pop()
-            if family == "v1":
-                return OptimizerKind("v1", increments_step, _either(sorted(k.description for k in kinds)), user_class)
-        return UNKNOWN_KIND
+        return _combined(kinds)
 
-    def _built(self, origins: List, factories: Set) -> List:
+    def _origin_kind(self, origin, method: str, active: Set) -> OptimizerKind:
+        if isinstance(origin, OptimizerKind):
+            return origin
+        if origin is UNKNOWN or not isinstance(origin, ast.Call):
+            return UNKNOWN_KIND
+        return self._constructed(origin, method, active)
+
+    def _built(self, origins: List, factories: Set, call_the_function: bool = False) -> List:
         """``origins``, where a call of a factory of this file (``get_optimizer(params)``, ``self.create_optimizer()``)
-        stands for what the factory returns."""
+        stands for what the factory returns (``call_the_function``: ``origins`` are factories, not calls)."""
         found = []
         for origin in origins:
-            functions = self.names.origins(origin.func) if isinstance(origin, ast.Call) else []
+            if call_the_function:
+                functions = [origin]
+            else:
+                functions = self.names.origins(origin.func) if isinstance(origin, ast.Call) else []
             if len(functions) == 1 and isinstance(functions[0], FUNCTION_TYPES) and functions[0] not in factories:
                 returns = self.names.index.function_of[functions[0]].returns
                 factories.add(functions[0])
@@ -108,8 +115,36 @@ class Optimizers:
                 return self._wrapped(call, position, keyword, path.rsplit(".", 1)[-1], method, seen)
         classes = self.names.origins(call.func)
         if len(classes) == 1 and isinstance(classes[0], ast.ClassDef):
-            return self._user_class(self.names.index.class_of[classes[0]], method, set())
+            klass = self.names.index.class_of[classes[0]]
+            wraps = self.wrapped_parameter(klass)
+            kind = self._wrapped(call, *wraps, klass.name, method, seen) if wraps is not None else UNKNOWN_KIND
+            return kind if kind.family != "unknown" else self.user_class(klass, method)
+        fact = self.fact_of(call.func)
+        if fact is not None:
+            if fact.wraps is not None:
+                return self._wrapped(call, *fact.wraps, fact.description, method, seen)
+            return fact.kinds[method]
+        if symbol is None and self.names.qualified_names(call.func):
+            return self._unknown_wrapper(call, method, seen)
         return UNKNOWN_KIND
+
+    def fact_of(self, func: ast.expr) -> Optional[Fact]:
+        """What another module of the project says ``func`` builds, if it names one of its functions or classes."""
+        qualified = self.names.qualified_names(func)
+        return self.modules.fact(next(iter(qualified))) if qualified and len(qualified) == 1 else None
+
+    def _unknown_wrapper(self, call: ast.Call, method: str, seen: Set) -> OptimizerKind:
+        """``Wrapper(opt, ...)`` of code this module cannot see (a third-party dynamic-embedding or loss-scaling
+        wrapper, a TF 1.x contrib class, ``enable_mixed_precision_graph_rewrite(opt)``), given one v1 optimizer and
+        used as an optimizer: a wrapper keeps the v1 ``minimize(loss, global_step=...)`` contract of what it wraps
+        (real-code-patterns.md sections 3 and 11)."""
+        kinds = [self._kind(value, method, seen) for value in argument_values(call)
+                 if isinstance(value, (ast.Name, ast.Call, ast.Attribute))]
+        wrapped = [k for k in kinds if k.family == "v1"]
+        if len(wrapped) != 1 or any(k.family == "keras" for k in kinds):
+            return UNKNOWN_KIND
+        name = ".".join(sorted(self.names.qualified_names(call.func))).rsplit(".", 1)[-1]
+        return dataclasses.replace(wrapped[0], description=f"{wrapped[0].description} wrapped in {name}")
 
     def _wrapped(self, call, position, keyword, wrapper, method, seen) -> OptimizerKind:
         inner = argument(call, position, keyword)
@@ -119,6 +154,35 @@ class Optimizers:
         if kind.family == "unknown":
             return kind
         return dataclasses.replace(kind, description=f"{kind.description} wrapped in {wrapper}")
+
+    def wrapped_parameter(self, klass: ClassInfo) -> Optional[Parameter]:
+        """The ``__init__`` parameter of a pass-through wrapper class: one that keeps an optimizer it is given
+        (``self._opt = opt``) and whose own minimize/apply_gradients hand their global_step on to that optimizer's,
+        as horovod's and projects' own loss-scaling wrappers do."""
+        init = klass.methods.get("__init__")
+        if init is None:
+            return None
+        params = init.positional_params()
+        kept = {attribute: value.id for attribute, values in klass.attributes.items() for value in values
+                if isinstance(value, ast.Name) and value.id in params[1:]
+                and self.names.scopes.get(value) is not None and self.names.enclosing_function(value) is init}
+        for name in ("apply_gradients", "minimize"):
+            method = klass.methods.get(name)
+            if method is None or "global_step" not in method.positional_params():
+                continue
+            for inner in method.calls:
+                func = inner.func
+                if (isinstance(func, ast.Attribute) and func.attr in ("apply_gradients", "minimize")
+                        and isinstance(func.value, ast.Attribute) and isinstance(func.value.value, ast.Name)
+                        and func.value.value.id == "self" and func.value.attr in kept
+                        and any(isinstance(v, ast.Name) and v.id == "global_step" for v in argument_values(inner))):
+                    parameter = kept[func.value.attr]
+                    return params.index(parameter) - 1, parameter
+        return None
+
+    def user_class(self, klass: ClassInfo, method: str) -> OptimizerKind:
+        """The kind of instances of ``klass``, a class of this module, decided from its body and its bases."""
+        return self._user_class(klass, method, set())
 
     def _user_class(self, klass: ClassInfo, method: str, seen: Set) -> OptimizerKind:
         if klass in seen:
@@ -136,6 +200,10 @@ class Optimizers:
             local = self.names.origins(base)
             if len(local) == 1 and isinstance(local[0], ast.ClassDef):
                 parents.append(self._user_class(self.names.index.class_of[local[0]], method, seen))
+                continue
+            fact = self.fact_of(base)  # a class of another module of the project
+            if fact is not None and fact.wraps is None:
+                parents.append(fact.kinds["apply_gradients"])
         families = {p.family for p in parents}
         if families != {"v1"}:
             return OptimizerKind("keras", False, klass.name, klass.name) if families == {"keras"} else UNKNOWN_KIND
@@ -163,10 +231,38 @@ class Optimizers:
         return any(self.names.index.references(a) for a in assignments if a.node is param)
 
 
+def _combined(kinds: List[OptimizerKind]) -> OptimizerKind:
+    """One kind for the ways a receiver may be built: branches (``if use_tpu: CrossShardOptimizer(opt)``) agree
+    when all are v1 and treat the step alike."""
+    if not kinds:
+        return UNKNOWN_KIND
+    distinct = set(kinds)
+    if len(distinct) == 1:
+        return distinct.pop()
+    # A user class matters only where it ignores the step (TSL101 names it then).
+    behaviours = {(k.family, k.increments_step, None if k.increments_step else k.user_class) for k in distinct}
+    if len(behaviours) == 1:
+        family, increments_step, user_class = behaviours.pop()
+        if family == "v1":
+            return OptimizerKind("v1", increments_step, _either(sorted(k.description for k in distinct)), user_class)
+    return UNKNOWN_KIND
+
+
 def _either(descriptions: List[str]) -> str:
     """'AdamOptimizer, possibly wrapped in CrossShardOptimizer' rather than repeating the common part."""
-    base = min(descriptions, key=len)
-    wrappers = [d[len(base):].strip() for d in descriptions if d != base]
-    if all(d.startswith(base) for d in descriptions) and all(w.startswith("wrapped in ") for w in wrappers):
-        return f"{base}, possibly {' or '.join(wrappers)}"
-    return " or ".join(descriptions)
+    bases: List[str] = []
+    wrappings = []
+    for description in descriptions:
+        if ", possibly wrapped in " in description:
+            left, right = description.split(", possibly wrapped in ", 1)
+            bases.extend(left.split(" or "))
+            wrappings.extend([(), tuple(right.replace(" wrapped in ", " or ").split(" or "))])
+        else:
+            base, *wrappers = description.split(" wrapped in ")
+            bases.extend(base.split(" or "))
+            wrappings.append(tuple(wrappers))
+    base = " or ".join(dict.fromkeys(bases))
+    if len(set(wrappings)) == 1:
+        return " wrapped in ".join((base, *wrappings[0]))
+    wrappers = dict.fromkeys(w for wrapping in wrappings for w in wrapping)
+    return f"{base}, possibly wrapped in {' or '.join(wrappers)}"

@@ -92,6 +92,14 @@ class Steps:
                                       if (target := self._incremented(call)) is not None]
         return self._increments[unit]
 
+    def increments_beside(self, call: ast.Call, unit: FrozenSet[FunctionInfo]) -> List[Increment]:
+        """The increments of ``unit`` that may run in the same training step as ``call``: not those in another arm
+        of an ``if`` that holds ``call`` (``if fp16: opt.minimize(loss) else: opt.minimize(loss, global_step=gs)``)."""
+        function = self.names.enclosing_function(call)
+        return [i for i in self.increments(unit)
+                if function is None or self.names.enclosing_function(i.call) is not function
+                or not self._flow(function).exclusive(call, i.call)]
+
     def _incremented(self, call: ast.Call) -> Optional[ast.expr]:
         """The step ``call`` may increment, if any."""
         kind = self.optimizer_call(call)
@@ -110,8 +118,19 @@ class Steps:
             return func.value if self.may_be_step(func.value) else None
         if self._is_library(func) or self.training.callable_functions(func):
             return None  # a same-file helper is analysed on its own
+        handed = next((value for value in argument_values(call) if self.may_be_step(value)), None)
+        fact = self.optimizers.fact_of(func)
+        if fact is not None:  # another module of the project says whether it increments (it may get the step itself)
+            if not fact.increments or (fact.is_class and handed is None):
+                return None
+            return handed if handed is not None else call
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
-        return next((value for value in argument_values(call) if self.may_be_step(value)), None)
+        return handed
+
+    def increments_when_called(self, function: FunctionInfo) -> bool:
+        """Whether calling ``function`` may increment a step: something it reaches in this file increments one, or
+        hands one on to code that may."""
+        return any(self._incremented(call) is not None for fn in self.training.reach(function) for call in fn.calls)
 
     # -- what surely increments the Estimator's step --------------------------------------------------------
     def double_increments(self, train_op: ast.expr, function: FunctionInfo) -> List[FrozenSet[ast.Call]]:

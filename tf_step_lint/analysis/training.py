@@ -124,9 +124,10 @@ class Training:
     @cached_property
     def units(self) -> List[FrozenSet[FunctionInfo]]:
         """One set per model_fn: it, its nested functions, and the same-file functions it calls, transitively."""
-        return [self._reach(root) for root in self.model_fns]
+        return [self.reach(root) for root in self.model_fns]
 
-    def _reach(self, root: FunctionInfo) -> FrozenSet[FunctionInfo]:
+    def reach(self, root: FunctionInfo) -> FrozenSet[FunctionInfo]:
+        """``root``, its nested functions, and the same-file functions they call, transitively."""
         reached: Dict[FunctionInfo, None] = {}
         todo = [root]
         while todo:

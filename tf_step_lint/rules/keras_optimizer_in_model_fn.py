@@ -36,7 +36,7 @@ class KerasOptimizerInModelFn(Rule):
                 continue  # the new optimizers have no get_updates: an AttributeError any test run shows
             step_arg = next((k for k in call.keywords if k.arg == "global_step"), None)
             problem = _problem(analysis, call, kind, legacy, step_arg,
-                               lambda: any(analysis.steps.increments(unit) for unit in units))
+                               lambda: any(analysis.steps.increments_beside(call, unit) for unit in units))
             if problem is None:
                 continue
             class_name = kind.keras_class.public_name.rsplit(".", 1)[-1]

@@ -31,7 +31,7 @@ class StepNeverIncrements(Rule):
                 continue
             if kind.increments_step and analysis.steps.passed_step(call, kind) is not None:
                 continue  # given the step (an explicit None is a choice: GAN code)
-            if any(analysis.steps.increments(unit) for unit in units):
+            if any(analysis.steps.increments_beside(call, unit) for unit in units):
                 continue
             method = call.func.attr
             if kind.increments_step:

@@ -1,0 +1,36 @@
+"""What one module may ask of the others of its project: what calling one of their functions or classes does.
+
+A model_fn's optimizer often comes from another module's factory (``utils.build_optimizer(lr)``), its class from
+another module (``optimization.AdamWeightDecayOptimizer``), and its step is handed to another module's
+learning-rate schedule, which only reads it.  The analysis of that other module answers with a ``Fact``; the
+engine's project (tf_step_lint/project.py) finds and analyses the module, so this layer reads no file.
+"""
+from dataclasses import dataclass
+from typing import FrozenSet, Mapping, Optional, Tuple
+
+Parameter = Tuple[Optional[int], Optional[str]]  # position (self excluded) and keyword
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What calling a top-level function or class of another module does, as the step rules need to know it."""
+
+    kinds: Mapping[str, object]  # method (minimize, apply_gradients) -> the OptimizerKind of what the call builds
+    wraps: Optional[Parameter]  # it forwards minimize/apply_gradients to the optimizer it is given here
+    increments: bool  # its code may increment the global step (given it, or getting it itself)
+    is_class: bool  # building one runs none of that code yet: it counts only where it is handed the step
+    description: str  # how a message names it
+
+
+class OtherModules:
+    """The other modules of the project, as one module sees them; this base knows none (a single source)."""
+
+    consulted: FrozenSet[str] = frozenset()  # the files whose code the answers came from
+
+    def fact(self, dotted: str) -> Optional[Fact]:
+        """What ``dotted`` (an import path as this module spells it) does, if it names a function or class of
+        another module of the project."""
+        return None
+
+
+NO_OTHER_MODULES = OtherModules()
