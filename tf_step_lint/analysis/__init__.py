@@ -59,10 +59,15 @@ class Analysis:
     def offered(self, name: str) -> Optional[Fact]:
         """What calling this module's top-level function or class ``name`` does, for the modules that import it."""
         bindings = self.index.scope_of[self.tree].bindings.get(name, [])
-        definitions = [b.node for b in bindings if isinstance(b.node, (*FUNCTION_TYPES, ast.ClassDef))]
-        if len(bindings) != 1 or len(definitions) != 1:
+        if len(bindings) != 1:
             return None
-        node = definitions[0]
+        node = bindings[0].node
+        value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
+        if value is not None:  # `build_optimizer = efficientnet_utils.build_optimizer`: what that module says
+            qualified = self.names.qualified_names(value)
+            return self.modules.fact(next(iter(qualified))) if qualified and len(qualified) == 1 else None
+        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+            return None
         if isinstance(node, ast.ClassDef):
             klass = self.index.class_of[node]
             wraps = self.optimizers.wrapped_parameter(klass)

@@ -5,11 +5,10 @@ unresolved receiver is never assumed to be an Estimator.
 """
 import ast
 from dataclasses import dataclass
-from typing import Mapping, Optional, Tuple
+from typing import Mapping, Optional
 
 from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.names import Names
-from tf_step_lint.analysis.optimizers import argument
 from tf_step_lint.api import Symbol
 
 
@@ -37,7 +36,7 @@ class Estimators:
     def instance_of(self, receiver: ast.expr, depth: int = 0) -> Optional[EstimatorClass]:
         """The Estimator class ``receiver`` is surely an instance of: built here, kept in an attribute, or received
         as a parameter that every call of its function in this file gives one (or as ``Exporter.export``'s)."""
-        parameter = self._parameter(receiver)
+        parameter = self.names.parameter(receiver)
         if parameter is not None:
             return self._passed(*parameter, depth) if depth < 5 else None
         classes = set()
@@ -50,31 +49,11 @@ class Estimators:
             classes.add(klass)
         return classes.pop() if len(classes) == 1 else None
 
-    def _parameter(self, receiver: ast.expr) -> Optional[Tuple[FunctionInfo, ast.arg]]:
-        """(function, parameter) when ``receiver`` is a name bound only as a parameter of a def of this file."""
-        scope = self.names.scopes.get(receiver) if isinstance(receiver, ast.Name) else None
-        bindings = scope[receiver.id] if scope is not None else []
-        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.arg):
-            return None
-        function = self.names.index.function_of.get(bindings[0].scope.node)
-        return (function, bindings[0].node) if function is not None else None
-
     def _passed(self, function: FunctionInfo, parameter: ast.arg, depth: int) -> Optional[EstimatorClass]:
         if self._is_exporter_export(function, parameter):  # tensorflow/tensorflow#27345's exporter
             symbol = self.names.api.lookup("tensorflow.estimator.Estimator", self.names.target)
             return EstimatorClass(symbol, frozenset()) if symbol is not None else None
-        names = function.positional_params()
-        position = names.index(parameter.arg) if parameter.arg in names else None
-        if position is not None and function.owner is not None:
-            if position == 0:
-                return None  # self: the instance the method is called on, not an argument
-            position -= 1  # called on an instance: self is not an argument
-        classes = set()
-        for site in self.names.index.calls:
-            if self.names.origins(site.node.func) != [function.node]:
-                continue
-            passed = argument(site.node, position, parameter.arg)
-            classes.add(self.instance_of(passed, depth + 1) if passed is not None else None)
+        classes = {self.instance_of(value, depth + 1) for value in self.names.passed(function, parameter) or [None]}
         return classes.pop() if len(classes) == 1 else None
 
     def _is_exporter_export(self, function: FunctionInfo, parameter: ast.arg) -> bool:

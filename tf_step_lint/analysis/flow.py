@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.index import FunctionNode, child_fields, children
-from tf_step_lint.analysis.optimizers import argument_values
+from tf_step_lint.analysis.index import argument_values
 
 # Parts of a node that may run or not (or run later): what is in them is conditional.  ``a and b and c``'s values
 # after the first are conditional too, each on its own (see Flow._walk).

@@ -37,6 +37,24 @@ def children(node: ast.AST) -> List[ast.AST]:
     return found
 
 
+def argument(call: ast.Call, position: Optional[int], keyword: Optional[str]) -> Optional[ast.expr]:
+    """The expression bound to a parameter, or None when absent or hidden behind *args/**kwargs."""
+    for arg in call.keywords:
+        if arg.arg is not None and arg.arg == keyword:
+            return arg.value
+    positional = call.args
+    if (position is not None and 0 <= position < len(positional)
+            and not any(isinstance(a, ast.Starred) for a in positional[: position + 1])):
+        return positional[position]
+    return None
+
+
+def argument_values(call: ast.Call) -> List[ast.expr]:
+    """The values of ``call``'s arguments in source order, positional or keyword (``*x`` and ``**x`` give ``x``)."""
+    arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in arguments]
+
+
 class Scope:
     """A module, class, function, lambda or comprehension scope and the names bound in it."""
 

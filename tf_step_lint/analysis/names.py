@@ -6,7 +6,7 @@ Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay sil
 import ast
 from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
-from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope
+from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope, argument
 from tf_step_lint.api import Symbol, tf_api
 
 
@@ -168,6 +168,34 @@ class Names:
         if isinstance(expr, (ast.Attribute, ast.Subscript)):
             return [UNKNOWN]
         return [expr]
+
+    # -- parameters -------------------------------------------------------------------------------
+    def parameter(self, expr: ast.expr) -> Optional[Tuple[FunctionInfo, ast.arg]]:
+        """(function, parameter) when ``expr`` is a name bound only as a parameter of a def of this file."""
+        scope = self.scopes.get(expr) if isinstance(expr, ast.Name) else None
+        bindings = scope[expr.id] if scope is not None else []
+        if len(bindings) != 1 or not isinstance(bindings[0].node, ast.arg):
+            return None
+        function = self.index.function_of.get(bindings[0].scope.node)
+        return (function, bindings[0].node) if function is not None else None
+
+    def passed(self, function: FunctionInfo, parameter: ast.arg) -> Optional[List[ast.expr]]:
+        """What every call of ``function`` in this file passes for ``parameter``; None where one passes nothing
+        for it (or it is ``self``) or there is no call."""
+        names = function.positional_params()
+        position = names.index(parameter.arg) if parameter.arg in names else None
+        if position is not None and function.owner is not None:
+            if position == 0:
+                return None  # self: the instance the method is called on, not an argument
+            position -= 1  # called on an instance: self is not an argument
+        values = []
+        for site in self.index.calls:
+            if self.origins(site.node.func) == [function.node]:
+                value = argument(site.node, position, parameter.arg)
+                if value is None:
+                    return None
+                values.append(value)
+        return values or None
 
     # -- where a node is --------------------------------------------------------------------------
     def enclosing_function(self, node: ast.AST) -> Optional[FunctionInfo]:

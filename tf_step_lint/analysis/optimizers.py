@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Set
 
-from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, FunctionNode
+from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, FunctionNode, argument, argument_values
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules, Parameter
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.api import Symbol
@@ -32,24 +32,6 @@ class OptimizerKind:
 UNKNOWN_KIND = OptimizerKind("unknown")
 
 
-def argument(call: ast.Call, position: Optional[int], keyword: Optional[str]) -> Optional[ast.expr]:
-    """The expression bound to a parameter, or None when absent or hidden behind *args/**kwargs."""
-    for arg in call.keywords:
-        if arg.arg is not None and arg.arg == keyword:
-            return arg.value
-    positional = call.args
-    if (position is not None and 0 <= position < len(positional)
-            and not any(isinstance(a, ast.Starred) for a in positional[: position + 1])):
-        return positional[position]
-    return None
-
-
-def argument_values(call: ast.Call) -> List[ast.expr]:
-    """The values of ``call``'s arguments in source order, positional or keyword (``*x`` and ``**x`` give ``x``)."""
-    arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
-    return [a.value if isinstance(a, (ast.Starred, ast.keyword)) else a for a in arguments]
-
-
 class Optimizers:
     def __init__(self, names: Names, modules: OtherModules = NO_OTHER_MODULES):
         self.names = names
@@ -66,6 +48,14 @@ class Optimizers:
     def _kind(self, receiver: ast.expr, method: str, active: Set) -> OptimizerKind:
         """``active`` holds the constructions being resolved: `opt = CrossShardOptimizer(opt)` refers to itself,
         and that branch adds nothing beyond the others."""
+        parameter = self.names.parameter(receiver)
+        passed = self.names.passed(*parameter) if parameter is not None else None
+        if passed is not None:  # `def _build_train_op(self, optimizer, loss)`: what every call of it gives
+            fresh = [value for value in passed if value not in active]
+            active.update(fresh)
+            kinds = [self._kind(value, method, active) for value in fresh]
+            active.difference_update(fresh)
+            return _combined(kinds)
         kinds = []
         for origin in self._built(self.names.origins(receiver), set()):
             if origin in active:

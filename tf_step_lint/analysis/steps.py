@@ -11,7 +11,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
 from tf_step_lint.analysis.index import FunctionInfo
 from tf_step_lint.analysis.names import Names
-from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers, argument, argument_values
+from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers
+from tf_step_lint.analysis.index import argument, argument_values
 from tf_step_lint.analysis.training import Training
 from tf_step_lint.api import tf_api
 

@@ -10,7 +10,7 @@ from typing import Dict, FrozenSet, List, Optional, Set
 
 from tf_step_lint.analysis.index import FUNCTION_TYPES, FunctionInfo, ModuleIndex
 from tf_step_lint.analysis.names import UNKNOWN, Names
-from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.index import argument
 
 
 class Training:

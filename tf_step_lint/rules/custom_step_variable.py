@@ -3,7 +3,7 @@ import ast
 from typing import Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.index import argument
 from tf_step_lint.analysis.steps import StepUse
 from tf_step_lint.finding import Finding
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS

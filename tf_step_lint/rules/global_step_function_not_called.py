@@ -3,7 +3,7 @@ import ast
 from typing import Iterable, Optional
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.index import argument
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
 from tf_step_lint.api import tf_api
 from tf_step_lint.finding import Finding

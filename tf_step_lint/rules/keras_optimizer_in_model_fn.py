@@ -3,7 +3,8 @@ import ast
 from typing import Iterable, Optional
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.analysis.optimizers import OptimizerKind, argument
+from tf_step_lint.analysis.optimizers import OptimizerKind
+from tf_step_lint.analysis.index import argument
 from tf_step_lint.api import Symbol, tf_api
 from tf_step_lint.finding import SAFE, UNSAFE, Finding, Fix
 from tf_step_lint.rules.base import (ESTIMATOR, TENSORFLOW, Rule, argument_index, fix_of, get_or_create_step,

@@ -4,7 +4,7 @@ from typing import Iterable, List, Optional, Set
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.index import Binding, children
-from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.index import argument
 from tf_step_lint.finding import UNSAFE, Finding, Fix
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule, argument_index, fix_of
 

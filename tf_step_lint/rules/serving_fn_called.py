@@ -4,7 +4,7 @@ from typing import Iterable, Iterator, Optional, Tuple
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.index import FunctionInfo
-from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.index import argument
 from tf_step_lint.finding import Finding
 from tf_step_lint.rules.base import TENSORFLOW, Rule, fix_of
 from tf_step_lint.rules.exports import export_calls

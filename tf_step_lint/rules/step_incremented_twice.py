@@ -3,7 +3,7 @@ import ast
 from typing import Iterable, List, Set
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.analysis.optimizers import argument
+from tf_step_lint.analysis.index import argument
 from tf_step_lint.finding import Finding
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule
 
