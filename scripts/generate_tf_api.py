@@ -11,8 +11,15 @@ Usage:
     python scripts/generate_tf_api.py --gone-since tf_step_lint/data/tf_api.json --output PATH
         which public names of that snapshot the installed TensorFlow no longer has, and why; run under
         TF >= 2.16 it writes tf_step_lint/data/tf_api_gone_2.16.json
+    python scripts/generate_tf_api.py --tf1-wheel tensorflow_cpu-1.15.0-cp37-cp37m-manylinux2010_x86_64.whl \
+            --output tf_step_lint/data/tf1_contrib_optimizers.json
+        the v1 optimizer classes of TF 1.15's tf.contrib (tf.contrib.opt, tf.contrib.mixed_precision), which no
+        TensorFlow this machine can install still has: read (never run) from the real 1.15 wheel's Python source,
+        its bases resolved against the TF 2.15 snapshot (``pip download --no-deps --python-version 3.7
+        --only-binary=:all: --platform manylinux2010_x86_64 tensorflow-cpu==1.15.0`` fetches the wheel)
 """
 import argparse
+import ast
 import importlib
 import importlib.metadata
 import inspect
@@ -20,6 +27,7 @@ import json
 import os
 import re
 import types
+import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -268,13 +276,83 @@ def gone_since(base):
             "base": base["generated_from"], "gone": gone}
 
 
+def tf1_contrib_optimizers(wheel_path, snapshot):
+    """The v1 optimizer classes of the TF 1.x wheel's tf.contrib: a class is one when a base resolves, through its
+    module's imports, to a v1 optimizer of ``snapshot`` (the same private paths: tensorflow.python.training.X) or
+    to another such contrib class.  Public paths follow the contrib layout: tensorflow.contrib.opt.X for a class of
+    tensorflow.contrib.opt.python.training.*, when the public module's __init__ names it."""
+    known = {key: info for key, info in snapshot["symbols"].items() if info["kind"] == "v1_optimizer"}
+    classes, inits = {}, {}  # contrib class key -> base keys; -> its own __init__ parameters (None: inherited)
+    exported = {}  # public contrib module (tensorflow.contrib.opt) -> its __init__'s source
+    with zipfile.ZipFile(wheel_path) as wheel:
+        metadata = wheel.read(next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+        version = re.search(r"^Version: (\S+)$", metadata, re.M).group(1)
+        for name in sorted(wheel.namelist()):
+            if not (name.startswith("tensorflow_core/contrib/") and name.endswith(".py")):
+                continue
+            module = "tensorflow" + name[len("tensorflow_core"):-len(".py")].replace("/", ".")
+            source = wheel.read(name).decode("utf-8")
+            if module.endswith(".__init__"):
+                exported[module[:-len(".__init__")]] = source
+                continue
+            tree = ast.parse(source)
+            aliases = {}
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+                elif isinstance(node, ast.Import):
+                    aliases.update({a.asname or a.name: a.name for a in node.names})
+            for node in tree.body:
+                if isinstance(node, ast.ClassDef):
+                    key = f"{module}.{node.name}"
+                    classes[key] = [_resolved(base, aliases, module) for base in node.bases]
+                    init = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"),
+                                None)
+                    inits[key] = [a.arg for a in init.args.args[1:]] if init is not None else None
+    found = {}
+    changed = True
+    while changed:  # a contrib class may derive from another
+        changed = False
+        for key, bases in classes.items():
+            parents = [b for b in bases if b in known or b in found]
+            if key in found or not parents:
+                continue
+            init = inits[key] if inits[key] is not None else (known.get(parents[0]) or found[parents[0]])["init"]
+            wraps = next((i for i, n in enumerate(init) if n in ("opt", "optimizer")), None)
+            match = re.match(r"^(tensorflow\.contrib\.\w+)\.python(?:\.\w+)*\.(\w+)$", key)
+            public = [f"{match.group(1)}.{match.group(2)}"] if match and re.search(
+                rf"\b{match.group(2)}\b", exported.get(match.group(1), "")) else []
+            found[key] = {"kind": "v1_optimizer", "base": False, "wraps_argument": wraps, "init": init,
+                          "paths": sorted({key, *public})}
+            changed = True
+    return {"generated_from": {"tensorflow_wheel": os.path.basename(wheel_path), "tensorflow": version,
+                               "how": "its Python source read with ast, never run"},
+            "symbols": dict(sorted(found.items()))}
+
+
+def _resolved(base, aliases, module):
+    """The dotted path a class's base expression names through its module's imports."""
+    parts = []
+    while isinstance(base, ast.Attribute):
+        parts.append(base.attr)
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return None
+    head = aliases.get(base.id, f"{module}.{base.id}")
+    return ".".join([head, *reversed(parts)])
+
+
 def main():
     default = os.path.join(os.path.dirname(__file__), "..", "tf_step_lint", "data", "tf_api.json")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=default)
     parser.add_argument("--gone-since", metavar="SNAPSHOT", help="write what the installed TF lacks of SNAPSHOT")
+    parser.add_argument("--tf1-wheel", metavar="WHEEL", help="write the v1 optimizers of a TF 1.x wheel's tf.contrib")
     args = parser.parse_args()
-    if args.gone_since:
+    if args.tf1_wheel:
+        with open(default, encoding="utf-8") as f:
+            data = tf1_contrib_optimizers(args.tf1_wheel, json.load(f))
+    elif args.gone_since:
         with open(args.gone_since, encoding="utf-8") as f:
             data = gone_since(json.load(f))
     else:

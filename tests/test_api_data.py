@@ -38,3 +38,23 @@ def test_the_gone_generator_finds_nothing_gone_in_the_tensorflow_it_was_taken_fr
                              "--output", str(output)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(output.read_text())["gone"] == {}
+
+
+TF1_WHEEL = "tensorflow-cpu==1.15.0"
+
+
+def test_tf1_contrib_optimizers_are_what_the_real_1_15_wheel_holds(tmp_path):
+    """TF 1.15 cannot be installed on this Python, but its wheel can be downloaded and its source read."""
+    download = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--python-version", "3.7",
+                               "--only-binary=:all:", "--platform", "manylinux2010_x86_64", TF1_WHEEL,
+                               "-d", str(tmp_path)], capture_output=True, text=True)
+    assert download.returncode == 0, download.stderr
+    wheel = next(tmp_path.glob("*.whl"))
+    output = tmp_path / "contrib.json"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_tf_api.py"), "--tf1-wheel", str(wheel),
+                             "--output", str(output)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    generated = json.loads(output.read_text())
+    assert generated == json.loads((ROOT / "tf_step_lint" / "data" / "tf1_contrib_optimizers.json").read_text())
+    paths = {p for info in generated["symbols"].values() for p in info["paths"]}
+    assert {"tensorflow.contrib.opt.LARSOptimizer", "tensorflow.contrib.mixed_precision.LossScaleOptimizer"} <= paths
