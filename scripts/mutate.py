@@ -5,7 +5,8 @@
 For every ``minimize``/``apply_gradients`` call that is given a global step (``global_step=…``, or by position
 when the argument's text names a step), the file is linted with that argument deleted, in place in a scratch copy of
 its tree (so the project's own target and configuration apply), and the other files of its folder beside it (so a
-model_fn's helpers in sibling modules are followed).  A mutation is caught when a step finding (TSL101, TSL102,
+model_fn's helpers in sibling modules are followed), with every file of the tree there to be read when a module asks
+what another module's function or class does.  A mutation is caught when a step finding (TSL101, TSL102,
 TSL103, TSL105) is reported on the mutated call's lines.  Every silence is listed, to be judged by hand: does the
 step still move (another increment, a wrapper that increments, a call that is not training code), or is it a miss?
 Never commits or keeps the fetched code: the scratch copies live in a temporary folder.
@@ -82,7 +83,7 @@ def main() -> int:
                     folder = [f for f in files if os.path.dirname(f) == os.path.dirname(path)]
                     selections = [Selection(target=args.target_version) if args.target_version
                                   else configuration.selection(f) for f in folder]
-                    outcome = lint_paths(folder, selections, 1)[folder.index(path)]
+                    outcome = lint_paths(folder, selections, 1, project=files)[folder.index(path)]
                     caught = sorted({f.code for f in outcome.findings
                                      if f.code in STEP_CODES and first <= f.line <= last})
                     rows.append({"tree": Path(tree).name, "path": os.path.normpath(path), "line": first,

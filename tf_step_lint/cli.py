@@ -232,8 +232,10 @@ class Outcome:
 
 
 def lint_paths(files: List[str], selections: Sequence[Selection], jobs: int, task: "Task" = None,
-               cache: Optional[ResultCache] = None, progress: Optional[Progress] = None) -> List[Outcome]:
-    """Lint (or fix) ``files`` as one project, each with its selection; the outcomes in file order.
+               cache: Optional[ResultCache] = None, progress: Optional[Progress] = None,
+               project: Optional[Sequence[str]] = None) -> List[Outcome]:
+    """Lint (or fix) ``files`` as one project, each with its selection; the outcomes in file order.  ``project``:
+    the files whose code other modules may be read from (default: ``files``).
 
     Every file is linted once, recording its model_fns' calls into other modules of the run; then only the files
     that hold such a function (or, when fixing, a fixable finding) are processed again.  Lint results come from
@@ -243,7 +245,7 @@ def lint_paths(files: List[str], selections: Sequence[Selection], jobs: int, tas
     progress = progress or Progress(enabled=False)
     no_roots = frozenset()
     progress.add(len(files))
-    _use_project(files)
+    _use_project(files if project is None else project)
     if len(files) <= 1:  # no other file to follow a train op into: one pass
         return _run(task, [(p, no_roots, s) for p, s in zip(files, selections)], jobs, cache, progress)
     first = _run(replace(task, fix=False, diff=False, collect_calls=True),
