@@ -61,6 +61,8 @@ def test_requirement_specifiers_are_read_as_pip_reads_them(tmp_path, requirement
 @pytest.mark.parametrize("name,content,version", [
     ("Dockerfile", "FROM tensorflow/tensorflow:1.15.0-gpu-py3\nRUN pip install numpy\n", (1, 15)),
     ("Dockerfile", "FROM nvcr.io/nvidia/tensorflow:20.06-tf1-py3\n", (1, 15)),
+    ("Dockerfile", "ARG FROM_IMAGE_NAME=nvcr.io/nvidia/tensorflow:20.06-tf1-py3\nFROM ${FROM_IMAGE_NAME}\n", (1, 15)),
+    ("Dockerfile", 'ARG BASE="tensorflow/tensorflow:1.14.0-gpu-py3"\nFROM $BASE AS build\n', (1, 14)),
     ("Dockerfile.gpu", "FROM nvcr.io/nvidia/tensorflow:22.01-tf2-py3 AS build\n", DEFAULT),
     ("Dockerfile", "FROM --platform=linux/amd64 tensorflow/tensorflow:2.4.1\n", (2, 4)),
     ("Dockerfile", "FROM python:3.7\nRUN pip install --no-cache-dir tensorflow-gpu==1.14.0 pandas\n", (1, 14)),
@@ -84,7 +86,7 @@ def test_every_place_projects_declare_tensorflow_in(tmp_path, name, content, ver
     if version is None:
         assert found == (DEFAULT, "default")
     else:
-        image = re.search(r"FROM \S*tensorflow[:/]", content.replace("--platform=linux/amd64 ", ""))
+        image = re.search(r"(?:FROM |ARG \w+=\"?)\S*tensorflow[:/]", content.replace("--platform=linux/amd64 ", ""))
         assert found == (version, f"{tmp_path / name}: its TensorFlow {'base image' if image else 'pin'}")
 
 

@@ -25,6 +25,8 @@ _DOCKERFILE = re.compile(r"(?:.*\.)?Dockerfile(?:\..*)?|Containerfile")
 _QUOTED = re.compile(r"""['"]([^'"\n]*tensorflow[^'"\n]*)['"]""", re.IGNORECASE)
 _CONDA_ITEM = re.compile(r"^\s*-\s*['\"]?([A-Za-z0-9_.\-\[\]]+)\s*(=?=?[<>!~=]*\s*[^\s'\"#]*)")
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
+_ARG = re.compile(r"^\s*ARG\s+(\w+)=(\S+)", re.IGNORECASE | re.MULTILINE)
+_ARG_USE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 _PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^&|;\n\\]*)", re.IGNORECASE)
 _POETRY_CARET = re.compile(r"^\^(\d+)(?:\.(\d+))?")
 _POETRY_TILDE = re.compile(r"^~(?!=)(\d+)(?:\.(\d+))?")
@@ -227,7 +229,10 @@ def _environment_yml(path: Path) -> Optional[Version]:
 def _base_image(path: Path) -> Optional[Version]:
     """The TensorFlow of a Dockerfile's base image: ``tensorflow/tensorflow:1.15.0-py3``; NVIDIA's ``…-tf1-py3`` is
     1.15, ``…-tf2-py3`` some 2.x."""
-    for image in _FROM.findall("\n".join(_lines(path))):
+    text = "\n".join(_lines(path))
+    defaults = {name: value.strip("\"'") for name, value in _ARG.findall(text)}
+    for image in _FROM.findall(text):  # `ARG FROM_IMAGE_NAME=…:20.06-tf1-py3` then `FROM ${FROM_IMAGE_NAME}`
+        image = _ARG_USE.sub(lambda use: defaults.get(use.group(1) or use.group(2), use.group(0)), image)
         repository, _, tag = image.partition(":")
         if repository.split("/")[-1] != "tensorflow" or not tag:
             continue
