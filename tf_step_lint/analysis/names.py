@@ -4,10 +4,16 @@ Resolution goes by binding, never by spelling: ``tf`` is TensorFlow only if it w
 Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay silent on it.
 """
 import ast
+import sys
 from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope, argument
 from tf_step_lint.api import Symbol, tf_api
+
+
+_READ_ONLY_PACKAGES = frozenset(
+    ("tensorflow", "tensorflow_estimator", "keras", "numpy", "builtins", *getattr(sys, "stdlib_module_names", ()))
+)
 
 
 class _Unknown:
@@ -121,6 +127,12 @@ class Names:
             return False
         symbol = self.symbol(origin.func)
         return symbol is not None and symbol.kind in kinds
+
+    def is_library(self, func: ast.expr) -> bool:
+        """``func`` is TensorFlow's, NumPy's, the standard library's: code that only reads a step handed to it, and
+        that no module of the project defines."""
+        qualified = self.qualified_names(func)
+        return bool(qualified) and all(q.split(".")[0] in _READ_ONLY_PACKAGES for q in qualified)
 
     def is_qualified(self, expr: ast.expr, *paths: str) -> bool:
         names = self.qualified_names(expr)

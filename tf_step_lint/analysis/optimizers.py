@@ -121,7 +121,9 @@ class Optimizers:
     def fact_of(self, func: ast.expr) -> Optional[Fact]:
         """What another module of the project says ``func`` builds, if it names one of its functions or classes."""
         qualified = self.names.qualified_names(func)
-        return self.modules.fact(next(iter(qualified))) if qualified and len(qualified) == 1 else None
+        if not qualified or len(qualified) != 1 or self.names.is_library(func):
+            return None
+        return self.modules.fact(next(iter(qualified)))
 
     def _unknown_wrapper(self, call: ast.Call, method: str, seen: Set) -> OptimizerKind:
         """``Wrapper(opt, ...)`` of code this module cannot see (a third-party dynamic-embedding or loss-scaling

@@ -4,7 +4,6 @@
 real-code-patterns.md section 5 counts, and so does handing a step to code this file cannot see.
 """
 import ast
-import sys
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
@@ -117,7 +116,7 @@ class Steps:
             return None  # any other TensorFlow function only reads the step
         if isinstance(func, ast.Attribute) and func.attr in ASSIGN_METHODS:
             return func.value if self.may_be_step(func.value) else None
-        if self._is_library(func) or self.training.callable_functions(func):
+        if self.names.is_library(func) or self.training.callable_functions(func):
             return None  # a same-file helper is analysed on its own
         handed = next((value for value in argument_values(call) if self.may_be_step(value)), None)
         fact = self.optimizers.fact_of(func)
@@ -228,18 +227,9 @@ class Steps:
         """`optimization.create_optimizer(...)`: the dotted name the call runs, when it is neither TensorFlow, a
         library, nor code of this file, so possibly a function of another module of the project."""
         qualified = self.names.qualified_names(call.func)
-        if not qualified or len(qualified) != 1 or self._is_library(call.func):
+        if not qualified or len(qualified) != 1 or self.names.is_library(call.func):
             return None
         return None if self.training.callable_functions(call.func) else next(iter(qualified))
-
-    def _is_library(self, func: ast.expr) -> bool:
-        qualified = self.names.qualified_names(func)
-        return bool(qualified) and all(q.split(".")[0] in _READ_ONLY_PACKAGES for q in qualified)
-
-
-_READ_ONLY_PACKAGES = frozenset(
-    ("tensorflow", "tensorflow_estimator", "keras", "numpy", "builtins", *getattr(sys, "stdlib_module_names", ()))
-)
 
 
 def _names_a_step(name: str) -> bool:
