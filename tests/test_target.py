@@ -38,6 +38,7 @@ def test_bad_versions_are_refused(text):
     ("tensorflow<2", (1, 15)),
     ("tensorflow[and-cuda]==2.17.* ; python_version >= '3.9'", (2, 17)),
     ("tensorflow<=2.12.1", (2, 12)),
+    ("tensorflow>=2.0,<3.0", (2, 21)),  # the newest release the data knows (2.21), not a 2.59 that never was
     ("tensorflow>=2.4", DEFAULT),  # a lower bound says what the code needs, not what it runs on
     ("tensorflow-datasets==4.9", DEFAULT),
 ])

@@ -275,19 +275,20 @@ def pinned(requirements: Iterable[str]) -> Optional[Version]:
 
 
 def _highest_allowed(specifier) -> Optional[Version]:
-    """The highest (major, minor) with a release ``specifier`` admits; None if it admits releases without end."""
+    """The highest (major, minor) with a release ``specifier`` admits, among the 1.x series and the 2.x series up to
+    the newest this tool knows (``<3.0`` is that one, not a 2.59 that never was); None if it admits releases
+    without end."""
     from packaging.version import parse
 
     if not specifier or specifier.contains("99.0.0", prereleases=True):
         return None
+    from tf_step_lint.api import newest_known_release
+
     named = [clause.version.replace(".*", "") for clause in specifier]  # 2.0.0rc1, 1.15.5, ...
-    candidates = [f"{major}.{minor}.{patch}" for major, minor in _RELEASES for patch in range(12)] + named
+    series = [(1, minor) for minor in range(16)] + [(2, minor) for minor in range(newest_known_release()[1] + 1)]
+    candidates = [f"{major}.{minor}.{patch}" for major, minor in series for patch in range(12)] + named
     admitted = [parse(c) for c in candidates if specifier.contains(c, prereleases=True)]
     return max((v.major, v.minor) for v in admitted) if admitted else None
-
-
-# The (major, minor) series a TensorFlow pin can name: numbers, not API facts.
-_RELEASES = [(1, minor) for minor in range(16)] + [(2, minor) for minor in range(60)]
 
 
 def _lines(path: Path) -> Sequence[str]:
