@@ -63,6 +63,9 @@ class Analysis:
             return None
         node = bindings[0].node
         value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
+        if isinstance(value, ast.Call):  # `DPAdamOptimizer = make_optimizer_class(AdamOptimizer)`: a class made here
+            kinds = {method: self.optimizers.class_kind(value, method) for method in OPTIMIZER_METHODS}
+            return Fact(kinds, None, True, True, name)
         if value is not None:  # `build_optimizer = efficientnet_utils.build_optimizer`: what that module says
             qualified = self.names.qualified_names(value)
             return self.modules.fact(next(iter(qualified))) if qualified and len(qualified) == 1 else None

@@ -109,6 +109,9 @@ class Optimizers:
             wraps = self.wrapped_parameter(klass)
             kind = self._wrapped(call, *wraps, klass.name, method, seen) if wraps is not None else UNKNOWN_KIND
             return kind if kind.family != "unknown" else self.user_class(klass, method)
+        made = self._made_class(call.func, method, set())  # `make_optimizer_class(cls)(...)`, `optimizer_cls(lr)`
+        if made is not None:
+            return made
         fact = self.fact_of(call.func)
         if fact is not None:
             if fact.wraps is not None:
@@ -180,22 +183,7 @@ class Optimizers:
         if klass in seen:
             return UNKNOWN_KIND
         seen.add(klass)
-        parents: List[OptimizerKind] = []
-        for base in klass.node.bases:
-            symbol = self.names.symbol(base)
-            if symbol is not None and symbol.kind == "v1_optimizer":
-                parents.append(OptimizerKind("v1", True, symbol.public_name))
-                continue
-            if symbol is not None and symbol.kind == "keras_optimizer":
-                parents.append(OptimizerKind("keras", False, symbol.public_name))
-                continue
-            local = self.names.origins(base)
-            if len(local) == 1 and isinstance(local[0], ast.ClassDef):
-                parents.append(self._user_class(self.names.index.class_of[local[0]], method, seen))
-                continue
-            fact = self.fact_of(base)  # a class of another module of the project
-            if fact is not None and fact.wraps is None:
-                parents.append(fact.kinds["apply_gradients"])
+        parents = [kind for base in klass.node.bases if (kind := self._class_kind(base, method, seen)) is not None]
         families = {p.family for p in parents}
         if families != {"v1"}:
             return OptimizerKind("keras", False, klass.name, klass.name) if families == {"keras"} else UNKNOWN_KIND
@@ -209,6 +197,48 @@ class Optimizers:
         if uses_step is None:
             return UNKNOWN_KIND
         return OptimizerKind("v1", uses_step, klass.name, klass.name)
+
+    def class_kind(self, expr: ast.expr, method: str) -> OptimizerKind:
+        """The kind of the instances of the class ``expr`` names."""
+        return self._class_kind(expr, method, set()) or UNKNOWN_KIND
+
+    def _class_kind(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
+        """The kind of the instances of the class ``expr`` names: TensorFlow's, one of this module (its body
+        decides), one a class factory makes, or one another module of the project describes; None where nothing
+        says."""
+        symbol = self.names.symbol(expr)
+        if symbol is not None and symbol.kind == "v1_optimizer":
+            return OptimizerKind("v1", True, symbol.public_name)
+        if symbol is not None and symbol.kind == "keras_optimizer":
+            return OptimizerKind("keras", False, symbol.public_name)
+        local = self.names.origins(expr)
+        if len(local) == 1 and isinstance(local[0], ast.ClassDef):
+            return self._user_class(self.names.index.class_of[local[0]], method, seen)
+        made = self._made_class(expr, method, seen)
+        if made is not None:
+            return made
+        fact = self.fact_of(expr)  # a class of another module of the project
+        return fact.kinds[method] if fact is not None and fact.wraps is None else None
+
+    def _made_class(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
+        """The kind of the instances of a class that a parameter or a class factory of this module stands for:
+        ``cls`` is what every call passes (an optimizer class handed in), and ``make_optimizer_class(cls)`` the
+        class it returns (tensorflow_privacy's ``class DPOptimizerClass(cls)``); None where ``expr`` is neither."""
+        parameter = self.names.parameter(expr)
+        if parameter is not None:
+            passed = self.names.passed(*parameter)
+            return _combined([self._class_kind(v, method, seen) or UNKNOWN_KIND for v in passed]) if passed else None
+        kinds = []
+        for call in [expr] if isinstance(expr, ast.Call) else self.names.origins(expr):
+            factories = self.names.origins(call.func) if isinstance(call, ast.Call) else []
+            if len(factories) != 1 or not isinstance(factories[0], FUNCTION_TYPES) or call in seen:
+                return None
+            seen.add(call)
+            returns = self.names.index.function_of[factories[0]].returns
+            if not returns:
+                return None
+            kinds.extend(self._class_kind(value, method, seen) or UNKNOWN_KIND for value in returns)
+        return _combined(kinds) if kinds else None
 
     def _apply_gradients_uses_step(self, node: FunctionNode) -> Optional[bool]:
         """Whether an overriding apply_gradients reads its global_step parameter; None if it has none."""
