@@ -208,7 +208,7 @@ class Optimizers:
         says."""
         symbol = self.names.symbol(expr)
         if symbol is not None and symbol.kind == "v1_optimizer":
-            return OptimizerKind("v1", True, symbol.public_name)
+            return OptimizerKind("v1", True, symbol.public_name.rsplit(".", 1)[-1])
         if symbol is not None and symbol.kind == "keras_optimizer":
             return OptimizerKind("keras", False, symbol.public_name)
         local = self.names.origins(expr)
