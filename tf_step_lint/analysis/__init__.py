@@ -65,7 +65,7 @@ class Analysis:
         value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
         if isinstance(value, ast.Call):  # `DPAdamOptimizer = make_optimizer_class(AdamOptimizer)`: a class made here
             kinds = {method: self.optimizers.class_kind(value, method) for method in OPTIMIZER_METHODS}
-            return Fact(kinds, None, True, True, name)
+            return Fact(kinds, None, True, False, name)
         if value is not None:  # `build_optimizer = efficientnet_utils.build_optimizer`: what that module says
             qualified = self.names.qualified_names(value)
             return self.modules.fact(next(iter(qualified))) if qualified and len(qualified) == 1 else None
@@ -75,13 +75,14 @@ class Analysis:
             klass = self.index.class_of[node]
             wraps = self.optimizers.wrapped_parameter(klass)
             kinds = {method: self.optimizers.user_class(klass, method) for method in OPTIMIZER_METHODS}
-            increments = any(self.steps.increments_when_called(method) for method in klass.methods.values())
+            increments = any(self.steps.increments_when_called(method)[0] for method in klass.methods.values())
+            itself = False
         else:
             function = self.index.function_of[node]
             wraps = None
             kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
-            increments = self.steps.increments_when_called(function)
-        return Fact(kinds, wraps, increments, isinstance(node, ast.ClassDef), name)
+            increments, itself = self.steps.increments_when_called(function)
+        return Fact(kinds, wraps, increments, itself, name)
 
     def cross_module_calls(self) -> List[str]:
         """Dotted names of other-module functions called by model_fns that increment no step in their own code:

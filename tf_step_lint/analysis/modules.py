@@ -17,8 +17,9 @@ class Fact:
 
     kinds: Mapping[str, object]  # method (minimize, apply_gradients) -> the OptimizerKind of what the call builds
     wraps: Optional[Parameter]  # it forwards minimize/apply_gradients to the optimizer it is given here
-    increments: bool  # its code may increment the global step (given it, or getting it itself)
-    is_class: bool  # building one runs none of that code yet: it counts only where it is handed the step
+    increments: bool  # its code may increment a step handed to it
+    increments_itself: bool  # calling it increments the global step it gets itself (never so for a class: building
+    # one runs none of its methods)
     description: str  # how a message names it
 
 

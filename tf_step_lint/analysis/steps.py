@@ -5,7 +5,7 @@ real-code-patterns.md section 5 counts, and so does handing a step to code this 
 """
 import ast
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
 from tf_step_lint.analysis.index import FunctionInfo
@@ -121,16 +121,25 @@ class Steps:
         handed = next((value for value in argument_values(call) if self.may_be_step(value)), None)
         fact = self.optimizers.fact_of(func)
         if fact is not None:  # another module of the project says whether it increments (it may get the step itself)
-            if not fact.increments or (fact.is_class and handed is None):
-                return None
-            return handed if handed is not None else call
+            if handed is not None:
+                return handed if fact.increments else None
+            return call if fact.increments_itself else None
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
         return handed
 
-    def increments_when_called(self, function: FunctionInfo) -> bool:
-        """Whether calling ``function`` may increment a step: something it reaches in this file increments one, or
-        hands one on to code that may."""
-        return any(self._incremented(call) is not None for fn in self.training.reach(function) for call in fn.calls)
+    def increments_when_called(self, function: FunctionInfo) -> Tuple[bool, bool]:
+        """Whether calling ``function`` may increment a step handed to it (something it reaches in this file
+        increments one, or hands one on to code that may), and whether it increments the global step it gets itself
+        (``tf.train.get_or_create_global_step().assign_add(1)``), which moves the step even when nothing is handed
+        to it."""
+        handed = itself = False
+        for fn in self.training.reach(function):
+            for call in fn.calls:
+                target = self._incremented(call)
+                if target is not None:
+                    handed = True
+                    itself = itself or target is call or self.is_global_step(target)
+        return handed, itself
 
     # -- what surely increments the Estimator's step --------------------------------------------------------
     def double_increments(self, train_op: ast.expr, function: FunctionInfo) -> List[FrozenSet[ast.Call]]:
