@@ -116,16 +116,27 @@ class Steps:
             return None  # any other TensorFlow function only reads the step
         if isinstance(func, ast.Attribute) and func.attr in ASSIGN_METHODS:
             return func.value if self.may_be_step(func.value) else None
-        if self.names.is_library(func) or self.training.callable_functions(func):
-            return None  # a same-file helper is analysed on its own
+        maker = self._maker(func)
+        if self.names.is_library(maker or func) or self.training.callable_functions(func):
+            return None  # TensorFlow's (a Keras schedule called on the step, say) only reads it; a same-file helper
+            # is analysed on its own
         handed = next((value for value in argument_values(call) if self.may_be_step(value)), None)
-        fact = self.optimizers.fact_of(func)
+        fact = self.optimizers.fact_of(maker or func)
         if fact is not None:  # another module of the project says whether it increments (it may get the step itself)
             if handed is not None:
                 return handed if fact.increments else None
             return call if fact.increments_itself else None
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
         return handed
+
+    def _maker(self, func: ast.expr) -> Optional[ast.expr]:
+        """For an object called (``Schedule(lr)(step)``, or a name bound to ``Schedule(lr)``), the callable that
+        made it: its class's methods decide what calling it does."""
+        origins = [func] if isinstance(func, ast.Call) else self.names.origins(func)
+        if len(origins) != 1 or not isinstance(origins[0], ast.Call):
+            return None
+        return None if self.names.is_qualified(origins[0].func, "functools.partial") else origins[0].func  # runs
+        # what it wraps
 
     def increments_when_called(self, function: FunctionInfo) -> Tuple[bool, bool]:
         """Whether calling ``function`` may increment a step handed to it (something it reaches in this file
