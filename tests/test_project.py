@@ -71,3 +71,16 @@ def test_a_module_name_shared_by_two_files_resolves_beside_the_importer(tmp_path
         RUN_CLASSIFIER.format(after="").replace("from bert import optimization", "import optimization"))
     result = run_cli(".", cwd=project)
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["bert/optimization.py"]
+
+
+def test_a_module_name_shared_by_projects_resolves_to_the_nearest(tmp_path):
+    """DeepLearningExamples: each project has its own utils/; `from utils import optimization` in one project's
+    model/ is that project's."""
+    for name in ("first", "second"):
+        (tmp_path / name / "utils").mkdir(parents=True)
+        (tmp_path / name / "model").mkdir()
+        (tmp_path / name / "utils" / "optimization.py").write_text(OPTIMIZATION.format(after=""))
+    (tmp_path / "first" / "model" / "run.py").write_text(
+        RUN_CLASSIFIER.format(after="").replace("from bert import optimization", "from utils import optimization"))
+    result = run_cli(".", cwd=tmp_path)
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["first/utils/optimization.py"]

@@ -33,8 +33,9 @@ class ProjectIndex:
                 self._by_suffix[parts[start:]].append(file)
 
     def function(self, importer: str, dotted: str) -> Optional[Tuple[str, str]]:
-        """(file, function or class name) for ``dotted``; a name shared by several files resolves only beside the
-        importer.  A relative import's path (``..utils.build``) is found from the importer's package."""
+        """(file, function or class name) for ``dotted``; a module name shared by several files resolves to the one
+        nearest the importer, if one is nearest.  A relative import's path (``..utils.build``) is found from the
+        importer's package."""
         module, _, function = dotted.rpartition(".")
         if module.startswith("."):
             level = len(module) - len(module.lstrip("."))
@@ -45,9 +46,10 @@ class ProjectIndex:
         candidates = self._by_suffix.get(tuple(module.split("."))) if module else None
         if not candidates:
             return None
-        if len(candidates) > 1:
+        if len(candidates) > 1:  # the nearest: DeepLearningExamples has a utils/learning_rate.py in each project
             folder = os.path.dirname(os.path.abspath(importer))
-            candidates = [c for c in candidates if os.path.dirname(os.path.abspath(c)) == folder]
+            shared = {c: len(os.path.commonpath([folder, os.path.dirname(os.path.abspath(c))])) for c in candidates}
+            candidates = [c for c in candidates if shared[c] == max(shared.values())]
         return (candidates[0], function) if len(candidates) == 1 else None
 
 
