@@ -62,6 +62,9 @@ class Analysis:
         if len(bindings) != 1:
             return None
         node = bindings[0].node
+        if bindings[0].kind == "import":  # a package's __init__ re-exporting it: what the defining module says
+            paths = self.names.name_in_scope(self.index.scope_of[self.tree], name)
+            return self.modules.fact(next(iter(paths))) if paths and len(paths) == 1 else None
         value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
         if isinstance(value, ast.Call):  # `DPAdamOptimizer = make_optimizer_class(AdamOptimizer)`: a class made here
             kinds = {method: self.optimizers.class_kind(value, method) for method in OPTIMIZER_METHODS}
