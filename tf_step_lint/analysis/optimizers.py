@@ -116,7 +116,7 @@ class Optimizers:
         if fact is not None:
             if fact.wraps is not None:
                 return self._wrapped(call, *fact.wraps, fact.description, method, seen)
-            return fact.kinds[method]
+            return fact.kinds.get(method, UNKNOWN_KIND)  # no other method (a Keras get_updates) is known
         if symbol is None and self.names.qualified_names(call.func):
             return self._unknown_wrapper(call, method, seen)
         return UNKNOWN_KIND
@@ -218,7 +218,7 @@ class Optimizers:
         if made is not None:
             return made
         fact = self.fact_of(expr)  # a class of another module of the project
-        return fact.kinds[method] if fact is not None and fact.wraps is None else None
+        return fact.kinds.get(method, UNKNOWN_KIND) if fact is not None and fact.wraps is None else None
 
     def _made_class(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
         """The kind of the instances of a class that a parameter or a class factory of this module stands for:
