@@ -283,3 +283,18 @@ def test_fix_keeps_the_owner_of_a_file(buggy_file):
     assert run_cli(buggy_file, "--fix").returncode == 0
     status = buggy_file.stat()
     assert (status.st_uid, status.st_gid) == (4321, 4321) and stat.S_IMODE(status.st_mode) == 0o640
+
+
+def test_a_name_rebound_through_unknown_calls_many_times_does_not_hang_the_optimizer_analysis(tmp_path, buggy_file):
+    """``x = layer(x)`` over and over (xlnet's model code): each rebinding may be built from any other, so the ways
+    to build the optimizer's argument grow as the factorial of their number; the analysis gives up, silent."""
+    rebinds = "".join(f"    output = layers.block{i}(output, rate)\n" for i in range(40))
+    (tmp_path / "model.py").write_text(
+        "import tensorflow.compat.v1 as tf\nimport layers\n\n\ndef model_fn(features, labels, mode):\n"
+        "    output = features['x']\n    rate = 0.1\n" + rebinds +
+        "    optimizer = layers.wrap(output, rate)\n    loss = tf.reduce_mean(output)\n"
+        "    train_op = optimizer.minimize(loss)\n    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n"
+        "\n\ntf.estimator.Estimator(model_fn)\n")
+    result = run_cli(tmp_path / "model.py", buggy_file, "--no-cache", timeout=120)  # a guard: without the bound it
+    # would run for ever
+    assert result.returncode == 1 and "model.py" not in result.stdout and "train.py" in result.stdout

@@ -30,24 +30,33 @@ class OptimizerKind:
 
 
 UNKNOWN_KIND = OptimizerKind("unknown")
+MAX_STEPS = 2000  # receivers, arguments and constructions one question about an optimizer may look at
 
 
 class Optimizers:
     def __init__(self, names: Names, modules: OtherModules = NO_OTHER_MODULES):
         self.names = names
         self.modules = modules
+        self._budget = MAX_STEPS
 
     def kind(self, receiver: ast.expr, method: str) -> OptimizerKind:
+        self._budget = MAX_STEPS
         return self._kind(receiver, method, set())
 
     def returned_kind(self, function: FunctionInfo, method: str) -> OptimizerKind:
         """The kind of optimizer ``function`` returns: what another module's ``function(...)`` builds."""
+        self._budget = MAX_STEPS
         return _combined([self._origin_kind(origin, method, set())
                           for origin in self._built([function.node], set(), call_the_function=True)])
 
     def _kind(self, receiver: ast.expr, method: str, active: Set) -> OptimizerKind:
         """``active`` holds the constructions being resolved: `opt = CrossShardOptimizer(opt)` refers to itself,
-        and that branch adds nothing beyond the others."""
+        and that branch adds nothing beyond the others.  A question that takes more than MAX_STEPS of these has
+        no answer: model code that rebinds a name through calls (``x = layer(x)`` again and again) has as many ways
+        to be built as orders of its assignments."""
+        if self._budget <= 0:
+            return UNKNOWN_KIND
+        self._budget -= 1
         parameter = self.names.parameter(receiver)
         passed = self.names.passed(*parameter) if parameter is not None else None
         if passed is not None:  # `def _build_train_op(self, optimizer, loss)`: what every call of it gives
@@ -108,7 +117,7 @@ class Optimizers:
             klass = self.names.index.class_of[classes[0]]
             wraps = self.wrapped_parameter(klass)
             kind = self._wrapped(call, *wraps, klass.name, method, seen) if wraps is not None else UNKNOWN_KIND
-            return kind if kind.family != "unknown" else self.user_class(klass, method)
+            return kind if kind.family != "unknown" else self._user_class(klass, method, set())
         made = self._made_class(call.func, method, set())  # `make_optimizer_class(cls)(...)`, `optimizer_cls(lr)`
         if made is not None:
             return made
@@ -177,6 +186,7 @@ class Optimizers:
 
     def user_class(self, klass: ClassInfo, method: str) -> OptimizerKind:
         """The kind of instances of ``klass``, a class of this module, decided from its body and its bases."""
+        self._budget = MAX_STEPS
         return self._user_class(klass, method, set())
 
     def _user_class(self, klass: ClassInfo, method: str, seen: Set) -> OptimizerKind:
@@ -200,6 +210,7 @@ class Optimizers:
 
     def class_kind(self, expr: ast.expr, method: str) -> OptimizerKind:
         """The kind of the instances of the class ``expr`` names."""
+        self._budget = MAX_STEPS
         return self._class_kind(expr, method, set()) or UNKNOWN_KIND
 
     def _class_kind(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
