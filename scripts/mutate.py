@@ -73,6 +73,8 @@ def main() -> int:
         for tree in args.trees:
             copy = Path(scratch, Path(tree).name)
             shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git"))
+            if Path(tree, ".git").exists():  # still a repository's root, which decides the project and its target
+                Path(copy, ".git").mkdir()
             os.chdir(copy)
             configuration = Configuration(Settings())
             files, _ = collect_files(["."], configuration.excluded)
