@@ -293,7 +293,8 @@ def test_a_name_rebound_through_unknown_calls_many_times_does_not_hang_the_optim
         "import tensorflow.compat.v1 as tf\nimport layers\n\n\ndef model_fn(features, labels, mode):\n"
         "    output = features['x']\n    rate = 0.1\n" + rebinds +
         "    optimizer = layers.wrap(output, rate)\n    loss = tf.reduce_mean(output)\n"
-        "    train_op = optimizer.minimize(loss)\n    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n"
+        "    train_op = optimizer.minimize(loss)\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n"
         "\n\ntf.estimator.Estimator(model_fn)\n")
     result = run_cli(tmp_path / "model.py", buggy_file, "--no-cache", timeout=120)  # a guard: without the bound it
     # would run for ever
