@@ -15,8 +15,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.modules import Fact, OtherModules
+from tf_step_lint.engine import SourceError, parse
 from tf_step_lint.files import TooLarge, read_source
-from tf_step_lint.parsing import NewerSyntax, TooDeep, parse_python
 from tf_step_lint.target import Version
 
 
@@ -105,8 +105,8 @@ class Project:
         if (file, target) not in self._analyses:
             try:
                 source, _ = read_source(file)
-                tree = parse_python(source)
-            except (OSError, TooLarge, SyntaxError, ValueError, LookupError, TooDeep, NewerSyntax):  # as for linting
+                tree = parse(source)
+            except (OSError, TooLarge, SourceError):  # its own lint says why
                 self._analyses[(file, target)] = None
             else:
                 modules = self.seen_from(file, target)

@@ -118,14 +118,12 @@ class Optimizers:
             wraps = self.wrapped_parameter(klass)
             kind = self._wrapped(call, *wraps, klass.name, method, seen) if wraps is not None else UNKNOWN_KIND
             return kind if kind.family != "unknown" else self._user_class(klass, method, set())
-        made = self._made_class(call.func, method, set())  # `make_optimizer_class(cls)(...)`, `optimizer_cls(lr)`
-        if made is not None:
-            return made
         fact = self.fact_of(call.func)
-        if fact is not None:
-            if fact.wraps is not None:
-                return self._wrapped(call, *fact.wraps, fact.description, method, seen)
-            return fact.kinds.get(method, UNKNOWN_KIND)  # no other method (a Keras get_updates) is known
+        if fact is not None and fact.wraps is not None:  # a wrapper class of another module of the project
+            return self._wrapped(call, *fact.wraps, fact.description, method, seen)
+        kind = self._class_kind(call.func, method, set())  # `make_optimizer_class(cls)(...)`, `optimizer_cls(lr)`,
+        if kind is not None:  # another module's class or factory
+            return kind
         if symbol is None and self.names.qualified_names(call.func):
             return self._unknown_wrapper(call, method, seen)
         return UNKNOWN_KIND
@@ -228,8 +226,10 @@ class Optimizers:
         made = self._made_class(expr, method, seen)
         if made is not None:
             return made
-        fact = self.fact_of(expr)  # a class of another module of the project
-        return fact.kinds.get(method, UNKNOWN_KIND) if fact is not None and fact.wraps is None else None
+        fact = self.fact_of(expr)  # a class or factory of another module of the project
+        if fact is None or fact.wraps is not None:
+            return None
+        return fact.kinds.get(method, UNKNOWN_KIND)  # no other method (a Keras get_updates) is known
 
     def _made_class(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
         """The kind of the instances of a class that a parameter or a class factory of this module stands for:
