@@ -82,7 +82,7 @@ class Analysis:
             itself = False
         else:
             function = self.index.function_of[node]
-            wraps = None
+            wraps = self.optimizers.returned_parameter(function)
             kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
             increments, itself = self.steps.increments_when_called(function)
         return Fact(kinds, wraps, increments, itself, name)

@@ -182,6 +182,19 @@ class Optimizers:
                     return params.index(parameter) - 1, parameter
         return None
 
+    def returned_parameter(self, function: FunctionInfo) -> Optional[Parameter]:
+        """The parameter a function returns on every path, as a pass-through wrapper function does: tensorflow
+        recommenders-addons' ``DynamicEmbeddingOptimizer(self, ...)`` patches the optimizer it is given and returns
+        it."""
+        returned = {self.names.parameter(value) for value in function.returns}
+        if len(returned) != 1 or None in returned:
+            return None
+        owner, parameter = returned.pop()
+        names = function.positional_params()
+        if owner is not function or function.owner is not None or parameter.arg not in names:
+            return None
+        return names.index(parameter.arg), parameter.arg
+
     def user_class(self, klass: ClassInfo, method: str) -> OptimizerKind:
         """The kind of instances of ``klass``, a class of this module, decided from its body and its bases."""
         self._budget = MAX_STEPS
