@@ -170,14 +170,14 @@ class Optimizers:
                 and self.names.scopes.get(value) is not None and self.names.enclosing_function(value) is init}
         for name in ("apply_gradients", "minimize"):
             method = klass.methods.get(name)
-            if method is None or "global_step" not in method.positional_params():
+            if method is None:
                 continue
             for inner in method.calls:
                 func = inner.func
                 if (isinstance(func, ast.Attribute) and func.attr in ("apply_gradients", "minimize")
                         and isinstance(func.value, ast.Attribute) and isinstance(func.value.value, ast.Name)
                         and func.value.value.id == "self" and func.value.attr in kept
-                        and any(isinstance(v, ast.Name) and v.id == "global_step" for v in argument_values(inner))):
+                        and _hands_the_step_on(method.node.args, inner)):
                     parameter = kept[func.value.attr]
                     return params.index(parameter) - 1, parameter
         return None
@@ -275,6 +275,19 @@ class Optimizers:
         scope = self.names.index.function_of[node].scope
         assignments = scope[step] if scope is not None else ()
         return any(self.names.index.references(a) for a in assignments if a.node is param)
+
+
+def _hands_the_step_on(parameters: ast.arguments, inner: ast.Call) -> bool:
+    """``inner`` is given the global step its method was given: its ``global_step`` parameter, or everything
+    (``apply_gradients(self, *args, **kwargs)`` calling ``self._optimizer.apply_gradients(*args, **kwargs)``, as
+    NVIDIA's FixedLossScalerOptimizer does)."""
+    if "global_step" in [a.arg for a in (*parameters.posonlyargs, *parameters.args)]:
+        return any(isinstance(v, ast.Name) and v.id == "global_step" for v in argument_values(inner))
+    if parameters.vararg is None or parameters.kwarg is None:
+        return False
+    starred = {a.value.id for a in inner.args if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name)}
+    double = {k.value.id for k in inner.keywords if k.arg is None and isinstance(k.value, ast.Name)}
+    return parameters.vararg.arg in starred and parameters.kwarg.arg in double
 
 
 def _combined(kinds: List[OptimizerKind]) -> OptimizerKind:
