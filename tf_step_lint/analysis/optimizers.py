@@ -6,7 +6,7 @@ of the v1 ``Optimizer`` that overrides ``apply_gradients`` and never touches ``g
 import ast
 import dataclasses
 from dataclasses import dataclass
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, FunctionNode, argument, argument_values
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules, Parameter
@@ -208,13 +208,16 @@ class Optimizers:
         families = {p.family for p in parents}
         if families != {"v1"}:
             return OptimizerKind("keras", False, klass.name, klass.name) if families == {"keras"} else UNKNOWN_KIND
-        if method != "apply_gradients" and method in klass.methods:
-            return UNKNOWN_KIND  # an overridden minimize may do anything
+        overridden = klass.methods.get(method) if method != "apply_gradients" else None
+        if overridden is not None and not _hands_on(overridden, ("minimize", "apply_gradients")):
+            return UNKNOWN_KIND  # an overridden minimize may do anything, unless it hands the step on (K-FAC's)
         apply = klass.methods.get("apply_gradients")
         if apply is None:
             inherited = all(p.increments_step for p in parents)
             return OptimizerKind("v1", inherited, klass.name, klass.name)
         uses_step = self._apply_gradients_uses_step(apply.node)
+        if uses_step is None:  # apply_gradients(self, grads_and_vars, *args, **kwargs): handed on, or unknown
+            uses_step = True if _hands_on(apply, ("apply_gradients",)) else None
         if uses_step is None:
             return UNKNOWN_KIND
         return OptimizerKind("v1", uses_step, klass.name, klass.name)
@@ -275,6 +278,18 @@ class Optimizers:
         scope = self.names.index.function_of[node].scope
         assignments = scope[step] if scope is not None else ()
         return any(self.names.index.references(a) for a in assignments if a.node is param)
+
+
+def _hands_on(method: FunctionInfo, names: Tuple[str, ...]) -> bool:
+    """``method`` calls one of ``names`` on ``super()`` or ``self`` with the global step it was given."""
+    return any(isinstance(inner.func, ast.Attribute) and inner.func.attr in names
+               and (_is_super(inner.func.value) or (isinstance(inner.func.value, ast.Name)
+                                                    and inner.func.value.id == "self"))
+               and _hands_the_step_on(method.node.args, inner) for inner in method.calls)
+
+
+def _is_super(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super"
 
 
 def _hands_the_step_on(parameters: ast.arguments, inner: ast.Call) -> bool:
