@@ -66,12 +66,13 @@ class Analysis:
             paths = self.names.name_in_scope(self.index.scope_of[self.tree], name)
             return self.modules.fact(next(iter(paths))) if paths and len(paths) == 1 else None
         value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
-        if isinstance(value, ast.Call):  # `DPAdamOptimizer = make_optimizer_class(AdamOptimizer)`: a class made here
+        if value is not None:
+            qualified = self.names.qualified_names(value)
+            if qualified:  # `build_optimizer = efficientnet_utils.build_optimizer`: what that module says
+                return self.modules.fact(next(iter(qualified))) if len(qualified) == 1 else None
+            # `DPAdamOptimizer = make_optimizer_class(AdamOptimizer)`, or a name for it: a class made here
             kinds = {method: self.optimizers.class_kind(value, method) for method in OPTIMIZER_METHODS}
             return Fact(kinds, None, True, False, name)
-        if value is not None:  # `build_optimizer = efficientnet_utils.build_optimizer`: what that module says
-            qualified = self.names.qualified_names(value)
-            return self.modules.fact(next(iter(qualified))) if qualified and len(qualified) == 1 else None
         if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
             return None
         if isinstance(node, ast.ClassDef):
