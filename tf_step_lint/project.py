@@ -33,9 +33,10 @@ class ProjectIndex:
                 self._by_suffix[parts[start:]].append(file)
 
     def function(self, importer: str, dotted: str) -> Optional[Tuple[str, str]]:
-        """(file, function or class name) for ``dotted``; a module name shared by several files resolves to the one
-        nearest the importer, if one is nearest.  A relative import's path (``..utils.build``) is found from the
-        importer's package."""
+        """(file, name) for ``dotted``: the name is a function or class of the file, or a dotted path from a name
+        the file imports (a package's ``kfac.utils.batch_execute``: its ``__init__``'s ``utils.batch_execute``).  A
+        module name shared by several files resolves to the one nearest the importer, if one is nearest.  A relative
+        import's path (``..utils.build``) is found from the importer's package."""
         module, _, function = dotted.rpartition(".")
         if module.startswith("."):
             level = len(module) - len(module.lstrip("."))
@@ -43,7 +44,11 @@ class ProjectIndex:
             if level > len(package):
                 return None
             module = ".".join((*package[:len(package) - level + 1], *filter(None, module[level:].split("."))))
-        candidates = self._by_suffix.get(tuple(module.split("."))) if module else None
+        parts = module.split(".") if module else []
+        candidates = self._by_suffix.get(tuple(parts))
+        while not candidates and len(parts) > 1:  # `kfac.utils.batch_execute`: the package kfac's own `utils`
+            function = f"{parts.pop()}.{function}"
+            candidates = self._by_suffix.get(tuple(parts))
         if not candidates:
             return None
         if len(candidates) > 1:  # the nearest: DeepLearningExamples has a utils/learning_rate.py in each project

@@ -57,14 +57,20 @@ class Analysis:
         return Steps(self.names, self.optimizers, self.training)
 
     def offered(self, name: str) -> Optional[Fact]:
-        """What calling this module's top-level function or class ``name`` does, for the modules that import it."""
+        """What calling this module's top-level function or class ``name`` does, for the modules that import it;
+        ``name`` may go on through a module this one imports (``utils.batch_execute``)."""
+        name, _, rest = name.partition(".")
         bindings = self.index.scope_of[self.tree].bindings.get(name, [])
         if len(bindings) != 1:
             return None
         node = bindings[0].node
         if bindings[0].kind == "import":  # a package's __init__ re-exporting it: what the defining module says
             paths = self.names.name_in_scope(self.index.scope_of[self.tree], name)
-            return self.modules.fact(next(iter(paths))) if paths and len(paths) == 1 else None
+            if not paths or len(paths) != 1:
+                return None
+            return self.modules.fact(".".join(filter(None, (next(iter(paths)), rest))))
+        if rest:
+            return None
         value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
         if value is not None:
             qualified = self.names.qualified_names(value)
