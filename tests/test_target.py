@@ -163,6 +163,22 @@ def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path,
     assert f"{tmp_path}/migrated.py:2 uses `" in detect(str(tmp_path))[1]
 
 
+@pytest.mark.parametrize("probe", [
+    "if hasattr(tf.compat, 'v1'):\n  tf.compat.v1.disable_eager_execution()\n",  # NVIDIA OpenSeq2Seq's run.py
+    "try:\n    tf1 = tf.compat.v1\nexcept AttributeError:\n    tf1 = tf\n",
+    "if tf.__version__ >= '2':\n    x = tf.experimental.numpy.ones(3)\n",
+])
+def test_a_tf2_name_read_only_inside_a_version_probe_is_no_evidence(tmp_path, probe):
+    """Code that asks whether TF2's API is there tolerates TF2; it does not say that it runs on it."""
+    for name, after in (("probing", ""), ("unguarded", "tf.compat.v1.disable_v2_behavior()\n")):
+        project = tmp_path / name
+        (project / ".git").mkdir(parents=True)
+        (project / "train.py").write_text(TF1_NAME)
+        (project / "run.py").write_text("import tensorflow as tf\n" + probe + after)
+    assert detect(str(tmp_path / "probing"))[0] == (1, 15)
+    assert detect(str(tmp_path / "unguarded"))[0] == DEFAULT  # a use outside the probe
+
+
 def test_code_without_tensorflow_is_no_evidence(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / "util.py").write_text("import os\n")

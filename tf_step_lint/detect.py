@@ -13,9 +13,10 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
 
 from tf_step_lint.files import TooLarge, read_source
+from tf_step_lint.parsing import NewerSyntax, TooDeep, parse_python, version_probe_lines
 from tf_step_lint.target import DEFAULT, LAST_TF1, Version, spelled
 
 TENSORFLOW_PACKAGES = frozenset({"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
@@ -53,7 +54,7 @@ def from_code(root: str) -> Tuple[Version, str]:
     and none of those (the TF1 names are then its API, not mistakes); (DEFAULT, "default") without TensorFlow."""
     from tf_step_lint.api import tf_api
 
-    v2_only = {path[len("tensorflow."):].encode() for path in tf_api().v2_only}
+    v2_only = frozenset(path[len("tensorflow."):].encode() for path in tf_api().v2_only)
     tensorflow = False
     for path in _python_files(root):
         try:
@@ -63,12 +64,9 @@ def from_code(root: str) -> Tuple[Version, str]:
         if b"tensorflow" not in text:
             continue
         tensorflow = True
-        mark = _TF2_MARK.search(text)
-        used = next((m for m in _TF_PATH.finditer(text) if m.group(1) in v2_only
-                     or m.group(1).split(b".")[0] in v2_only), None) if mark is None else None
-        if mark is not None or used is not None:
-            line = text.count(b"\n", 0, (mark or used).start()) + 1
-            spelled_use = (mark or used).group().decode("utf-8", "replace")
+        evidence = _tf2_evidence(text, v2_only)
+        if evidence is not None:
+            line, spelled_use = evidence
             return DEFAULT, (f"{FROM_CODE}: {root} declares no TensorFlow version, and {path}:{line} uses "
                              f"`{spelled_use}`, so its code is linted for TensorFlow {spelled(DEFAULT)}")
     if tensorflow:
@@ -76,6 +74,25 @@ def from_code(root: str) -> Tuple[Version, str]:
                           f"a TF2-only name, so its code is linted as TensorFlow {spelled(LAST_TF1)} code (TF1 "
                           "names are its API: TSL302 is off)")
     return DEFAULT, "default"
+
+
+def _tf2_evidence(text: bytes, v2_only: FrozenSet[bytes]) -> Optional[Tuple[int, str]]:
+    """(line, spelling) of the first ``compat.v1``/``v2`` or TF2-only name in ``text`` that runs unconditionally:
+    one inside a version probe (``if hasattr(tf.compat, "v1"): tf.compat.v1.disable_eager_execution()``, as TF1
+    projects such as OpenSeq2Seq write) says only that the code tolerates TF2."""
+    uses = [m for m in _TF2_MARK.finditer(text)]
+    uses += [m for m in _TF_PATH.finditer(text) if m.group(1) in v2_only or m.group(1).split(b".")[0] in v2_only]
+    if not uses:
+        return None
+    try:
+        probed = version_probe_lines(parse_python(text))
+    except (SyntaxError, ValueError, TooDeep, NewerSyntax, TooLarge):  # not Python we read: every use counts
+        probed = set()
+    for match in sorted(uses, key=lambda m: m.start()):
+        line = text.count(b"\n", 0, match.start()) + 1
+        if line not in probed:
+            return line, match.group().decode("utf-8", "replace")
+    return None
 
 
 def _python_files(root: str):

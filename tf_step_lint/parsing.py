@@ -26,7 +26,7 @@ import threading
 import tokenize
 import warnings
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Optional, Set, TypeVar, Union
 
 from tf_step_lint.files import MAX_BYTES, TooLarge
 
@@ -261,3 +261,53 @@ def _cut_lines(tree: ast.Module) -> List[int]:
             cuts.append(start)
             last = start
     return cuts
+
+
+# -- version probes -----------------------------------------------------------------------------------------
+# Code that asks which TensorFlow it runs on reads APIs of several versions on purpose: ``try: tf.contrib... except
+# AttributeError``, ``if hasattr(tf.compat, "v1"): tf.compat.v1...``.  Both the analysis and the target detection
+# leave such reads out.
+_MISSING_API_ERRORS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_VERSION_WORDS = ("version", "tf2", "tf1", "hasattr")
+
+
+def catches_missing_api(caught: Optional[ast.expr]) -> bool:
+    """An ``except`` clause for an API that may be missing (a bare except too)."""
+    if caught is None:  # a bare except
+        return True
+    if isinstance(caught, ast.Tuple):
+        return any(catches_missing_api(element) for element in caught.elts)
+    name = caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", None)
+    return name in _MISSING_API_ERRORS
+
+
+def asks_for_version(test: ast.expr, children: Callable[[ast.AST], Iterable[ast.AST]] = ast.iter_child_nodes
+                     ) -> bool:
+    """`tf.__version__ < "2"`, `_IS_TF2`, `hasattr(tf, "contrib")`, `LooseVersion(tf.VERSION) ...`.  ``children``:
+    the analysis's own child walk (not ast.walk: every `if` asks this, and the generic walk cost 8% of a whole
+    analysis)."""
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if any(word in name.lower() for word in _VERSION_WORDS):
+                return True
+        stack.extend(children(node))
+    return False
+
+
+def version_probe_lines(tree: ast.Module) -> Set[int]:
+    """The lines of code that runs only as a version probe says: the body of a ``try`` that catches a missing API,
+    and both branches of an ``if`` that asks for the version."""
+    lines: Set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(catches_missing_api(h.type) for h in node.handlers):
+            probed = node.body
+        elif isinstance(node, ast.If) and asks_for_version(node.test):
+            probed = [*node.body, *node.orelse]
+        else:
+            continue
+        for statement in probed:
+            lines.update(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+    return lines

@@ -9,6 +9,8 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
+from tf_step_lint.parsing import asks_for_version, catches_missing_api
+
 BUILTIN_NAMES = frozenset(dir(builtins))
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -282,7 +284,7 @@ class ModuleIndex:
 
     def _try(self, node) -> None:
         """A body whose AttributeError (or ImportError) is caught is probing for an API, as version fallbacks do."""
-        probing = any(_catches_missing_api(handler.type) for handler in node.handlers)
+        probing = any(catches_missing_api(handler.type) for handler in node.handlers)
         self._guarded += probing
         try:
             self._walk_all(node.body)
@@ -294,7 +296,7 @@ class ModuleIndex:
         """Both branches of an `if` (statement or expression) that asks for the TensorFlow version or for an
         attribute's existence."""
         self._walk(node.test)
-        probing = _asks_for_version(node.test)
+        probing = asks_for_version(node.test, children)
         self._guarded += probing
         try:
             self._walk_all(node.body, node.orelse)
@@ -456,32 +458,6 @@ class ModuleIndex:
             self._walk_all(parts)
 
         self._in_scope(Scope("comprehension", node, self._scope), body)
-
-
-_MISSING_API_ERRORS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-_VERSION_WORDS = ("version", "tf2", "tf1", "hasattr")
-
-
-def _catches_missing_api(caught: Optional[ast.expr]) -> bool:
-    if caught is None:  # a bare except
-        return True
-    if isinstance(caught, ast.Tuple):
-        return any(_catches_missing_api(element) for element in caught.elts)
-    name = caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", None)
-    return name in _MISSING_API_ERRORS
-
-
-def _asks_for_version(test: ast.expr) -> bool:
-    """`tf.__version__ < "2"`, `_IS_TF2`, `hasattr(tf, "contrib")`, `LooseVersion(tf.VERSION) ...`."""
-    stack = [test]
-    while stack:  # not ast.walk: every `if` asks this, and the generic walk cost 8% of a whole analysis
-        node = stack.pop()
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            name = node.id if isinstance(node, ast.Name) else node.attr
-            if any(word in name.lower() for word in _VERSION_WORDS):
-                return True
-        stack.extend(children(node))
-    return False
 
 
 def all_params(args: ast.arguments) -> List[ast.arg]:
