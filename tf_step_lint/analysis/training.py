@@ -2,7 +2,8 @@
 
 A function is a model_fn only on evidence: it is passed to an Estimator constructor (directly, through a
 builder's closure, ``functools.partial``, a method or a callable instance), or it returns an
-``EstimatorSpec``.  Its name is never evidence.
+``EstimatorSpec``; a function handed to a head as its ``train_op_fn=`` builds a model_fn's train op.  Its name is
+never evidence.
 """
 import ast
 from functools import cached_property
@@ -83,6 +84,9 @@ class Training:
         for site in self.index.calls:
             for fn in self._model_fn_arguments(site.node, site.klass):
                 roots[fn] = None
+            for keyword in site.node.keywords:  # a head's train op: TF's heads and those built like them
+                if keyword.arg == "train_op_fn":  # (tf-ranking's create_ranking_head) call it with the loss
+                    roots.update(dict.fromkeys(self.callable_functions(keyword.value)))
         for fn in self.index.functions:
             if any(self._is_estimator_spec(value) for value in fn.returns):
                 roots[fn] = None
