@@ -100,8 +100,7 @@ class Analysis:
         found: List[str] = []
         for unit in self.training.units:
             external = [name for fn in unit for call in fn.calls if (name := self.steps.other_module_function(call))]
-            own = [i for i in self.steps.increments(unit) if self.steps.other_module_function(i.call) is None]
-            if external and not own:
+            if external and not self.steps.increments_in_own_code(unit):
                 found.extend(external)
         return found
 

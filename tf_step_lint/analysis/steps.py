@@ -92,6 +92,12 @@ class Steps:
                                       if (target := self._incremented(call)) is not None]
         return self._increments[unit]
 
+    def increments_in_own_code(self, unit: FrozenSet[FunctionInfo]) -> bool:
+        """Whether a call of ``unit`` other than one into another module may increment a step (the calls into other
+        modules are not asked about: that would read those modules, and the answer leaves them out)."""
+        return any(self.other_module_function(call) is None and self._incremented(call) is not None
+                   for fn in unit for call in fn.calls)
+
     def increments_beside(self, call: ast.Call, unit: FrozenSet[FunctionInfo]) -> List[Increment]:
         """The increments of ``unit`` that may run in the same training step as ``call``: not those in another arm
         of an ``if`` that holds ``call`` (``if fp16: opt.minimize(loss) else: opt.minimize(loss, global_step=gs)``)."""
