@@ -1,4 +1,6 @@
 """Whole-project analysis in the CLI: a model_fn in one module, its train op built by a function of another."""
+import json
+import os
 import subprocess
 import sys
 
@@ -84,3 +86,24 @@ def test_a_module_name_shared_by_projects_resolves_to_the_nearest(tmp_path):
         RUN_CLASSIFIER.format(after="").replace("from bert import optimization", "from utils import optimization"))
     result = run_cli(".", cwd=tmp_path)
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["first/utils/optimization.py"]
+
+
+def test_a_cached_result_is_not_reused_once_a_module_it_came_from_changes(tmp_path):
+    """main.py's finding depends on what utils.py's factory builds: the cache keeps it only while utils.py is the
+    same."""
+    (tmp_path / "main.py").write_text(
+        "import tensorflow as tf\nimport utils\n\n\ndef model_fn(features, labels, mode):\n"
+        "    loss = tf.reduce_mean(features['x'])\n    train_op = utils.build(0.1).minimize(loss)\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n\n\n"
+        "tf.estimator.Estimator(model_fn)\n")
+    factory = "import tensorflow as tf\n\n\ndef build(learning_rate):\n    return {}(learning_rate)\n"
+    (tmp_path / "utils.py").write_text(factory.format("tf.compat.v1.train.AdamOptimizer"))
+    first = run_cli(".", cwd=tmp_path)
+    assert first.stdout.startswith("main.py:7:33: TSL101")
+    assert run_cli(".", cwd=tmp_path).stdout == first.stdout
+    cached = json.loads(next((tmp_path / ".tf_step_lint_cache").glob("results-*.json")).read_text())
+    assert [list(entry["depends"]) for entry in cached["entries"].values() if entry["depends"]] == [
+        [os.path.abspath(tmp_path / "utils.py")]]  # main.py's result is kept, with what it came from
+    (tmp_path / "utils.py").write_text(factory.format("tf.keras.optimizers.Adam"))
+    os.utime(tmp_path / "utils.py", (1, 1))  # even with an old mtime: the stamp has other parts, the digest decides
+    assert "TSL101" not in run_cli(".", cwd=tmp_path).stdout

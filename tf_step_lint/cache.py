@@ -78,26 +78,30 @@ class ResultCache:
         """``task``: the rest the result depends on (selection, target, what was asked for), as a stable string."""
         return digest(f"{source_digest}\n{sorted(roots)}\n{task}".encode())
 
-    def get(self, key: str) -> Optional[Tuple[List[Finding], Tuple[str, ...], bool]]:
-        """The findings, cross-module calls and whether the file was analysed (not only syntax-checked)."""
+    def get(self, key: str) -> Optional[Tuple[List[Finding], Tuple[str, ...], bool, Dict[str, str]]]:
+        """The findings, cross-module calls, whether the file was analysed (not only syntax-checked), and the other
+        files (with their digests) whose code the result also depends on."""
         entry = self._entries.get(key)
         try:
             result = ([Finding(f["code"], f["message"], f["line"], f["column"], _fix(f["fix"]))
-                       for f in entry["findings"]], tuple(entry["calls"]), entry["analysed"])
+                       for f in entry["findings"]], tuple(entry["calls"]), entry["analysed"], dict(entry["depends"]))
         except (KeyError, TypeError, ValueError):  # missing, or not what this module writes
             return None
         if not all(isinstance(c, str) for c in result[1]) or not all(_well_formed(f) for f in result[0]) or not (
-                isinstance(result[2], bool)):
+                isinstance(result[2], bool)) or not all(isinstance(p, str) and isinstance(d, str)
+                                                        for p, d in result[3].items()):
             return None
         self._used[key] = entry
         return result
 
-    def put(self, key: str, findings: List[Finding], calls: Tuple[str, ...], analysed: bool) -> None:
+    def put(self, key: str, findings: List[Finding], calls: Tuple[str, ...], analysed: bool,
+            depends: Dict[str, str]) -> None:
         self._added = True
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
                                          "fix": f.fix and [f.fix.applicability,
                                                            [[*e.start, *e.end, e.content] for e in f.fix.edits]]}
-                                        for f in findings], "calls": list(calls), "analysed": analysed}
+                                        for f in findings], "calls": list(calls), "analysed": analysed,
+                           "depends": depends}
 
     def save(self) -> None:
         """Merge this run's entries into the file as it is now; a cache that cannot be written is skipped."""

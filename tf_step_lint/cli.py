@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
 from tf_step_lint.cache import ResultCache, digest
@@ -227,7 +227,8 @@ class Outcome:
     calls: Tuple[str, ...] = ()  # functions of other modules its model_fns build their train op with
     analysed: bool = True  # False: the prefilter showed no rule can fire here; only the syntax was checked
     cached: bool = False  # read from the result cache
-    digest: Optional[str] = None  # of the bytes linted, when the outcome depends on nothing else (cacheable)
+    digest: Optional[str] = None  # of the bytes linted, when the outcome may be cached
+    depends: Dict[str, str] = field(default_factory=dict)  # other files its result came from, and their digests
     stamp: Optional[Stamp] = None  # of the file those bytes came from, when it had settled (see cache.read_source)
 
 
@@ -294,6 +295,8 @@ def _run(task: "Task", items: List[Item], jobs: int, cache: Optional[ResultCache
                 continue
             cache.remember(path, stamp, source_digest := digest(source))
         hit = cache.get(cache.key(source_digest, roots, task.cache_key(selection)))
+        if hit and not all(_current_digest(cache, other) == known for other, known in hit[3].items()):
+            hit = None  # a module its result came from has changed
         outcomes.append(Outcome(hit[0], calls=hit[1], analysed=hit[2], cached=True) if hit else None)
         if hit:
             progress.advance()
@@ -303,9 +306,22 @@ def _run(task: "Task", items: List[Item], jobs: int, cache: Optional[ResultCache
         if outcome.digest is not None:
             path, roots, selection = items[i]
             cache.put(cache.key(outcome.digest, roots, task.cache_key(selection)), outcome.findings, outcome.calls,
-                      outcome.analysed)
+                      outcome.analysed, outcome.depends)
             cache.remember(path, outcome.stamp, outcome.digest)
     return outcomes
+
+
+def _current_digest(cache: ResultCache, path: str) -> str:
+    """The digest of ``path``'s bytes now ("" where it cannot be read), from its stamp where the cache knows it."""
+    known = cache.known_digest(path)
+    if known is not None:
+        return known
+    try:
+        source, stamp = read_source(path)
+    except (OSError, TooLarge):
+        return ""
+    cache.remember(path, stamp, known := digest(source))
+    return known
 
 
 @dataclass(frozen=True)
@@ -338,9 +354,9 @@ class Task:
             return Outcome([Finding(ERROR_CODE, f"not checked: {error}", 1, 1)])
         if not self.fixing:
             linted = lint_file(source, selection, roots, self.collect_calls, self.edits, modules)
-            depends_on_others = bool(modules.consulted)  # then not cached: those files may change
+            depends = _project.dependencies(modules) if _project is not None else {}
             return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
-                           digest=None if depends_on_others else digest(source), stamp=stamp)
+                           digest=digest(source), stamp=stamp, depends=depends)
         result = fix_source(source, selection, roots, self.unsafe, modules)
         if self.edits and any(f.fixable for f in result.findings):  # what is left to fix, as text edits too
             result = replace(result, findings=lint_file(result.source, selection, roots, edits=True,

@@ -15,6 +15,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.modules import Fact, OtherModules
+from tf_step_lint.cache import digest
 from tf_step_lint.engine import SourceError, parse
 from tf_step_lint.files import TooLarge, read_source
 from tf_step_lint.target import Version
@@ -82,6 +83,7 @@ class Project:
     def __init__(self, files: Sequence[str]):
         self.index = ProjectIndex(files)
         self._analyses: Dict[Tuple[str, Version], Optional[Analysis]] = {}
+        self._digests: Dict[str, str] = {}  # of the bytes each file read had ("" where it could not be read)
         self._facts: Dict[Tuple[str, str, Version], Optional[Fact]] = {}
         self._asking: Set[Tuple[str, str, Version]] = set()
 
@@ -108,8 +110,10 @@ class Project:
 
     def _analysis(self, file: str, target: Version) -> Optional[Analysis]:
         if (file, target) not in self._analyses:
+            self._digests.setdefault(file, "")
             try:
                 source, _ = read_source(file)
+                self._digests[file] = digest(source)
                 tree = parse(source)
             except (OSError, TooLarge, SourceError):  # its own lint says why
                 self._analyses[(file, target)] = None
@@ -117,6 +121,21 @@ class Project:
                 modules = self.seen_from(file, target)
                 self._analyses[(file, target)] = Analysis(tree, source, frozenset(), target, modules)
         return self._analyses[(file, target)]
+
+    def dependencies(self, modules: "ModulesSeenFrom") -> Dict[str, str]:
+        """The files whose code the answers ``modules`` gave came from, directly or through the modules those
+        asked in turn, each with the digest of the bytes read: a result that used them holds while they do."""
+        found: Dict[str, str] = {}
+        todo = list(modules.consulted)
+        while todo:
+            file = todo.pop()
+            if os.path.abspath(file) in found or file not in self._digests:
+                continue
+            found[os.path.abspath(file)] = self._digests[file]  # a cached result may be read from another folder
+            analysis = self._analyses.get((file, modules.target))
+            if analysis is not None:
+                todo.extend(analysis.modules.consulted)
+        return found
 
 
 class ModulesSeenFrom(OtherModules):

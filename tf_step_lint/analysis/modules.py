@@ -6,7 +6,7 @@ learning-rate schedule, which only reads it.  The analysis of that other module 
 engine's project (tf_step_lint/project.py) finds and analyses the module, so this layer reads no file.
 """
 from dataclasses import dataclass
-from typing import FrozenSet, Mapping, Optional, Tuple
+from typing import Mapping, Optional, Tuple
 
 Parameter = Tuple[Optional[int], Optional[str]]  # position (self excluded) and keyword
 
@@ -25,8 +25,6 @@ class Fact:
 
 class OtherModules:
     """The other modules of the project, as one module sees them; this base knows none (a single source)."""
-
-    consulted: FrozenSet[str] = frozenset()  # the files whose code the answers came from
 
     def fact(self, dotted: str) -> Optional[Fact]:
         """What ``dotted`` (an import path as this module spells it) does, if it names a function or class of
