@@ -7,9 +7,10 @@ from tf_step_lint.analysis.names import DEFINITIONS
 from tf_step_lint.finding import Change, Finding, Fix
 from tf_step_lint.target import Version
 
-# Every rule resolves names through a TensorFlow import; the step rules also need an Estimator class or spec.
+# Every rule resolves names through a TensorFlow import; the step rules also need an Estimator class or spec, or a
+# head's train_op_fn.
 TENSORFLOW = ("tensorflow",)
-ESTIMATOR = ("Estimator", "estimator")
+ESTIMATOR = ("Estimator", "estimator", "train_op_fn")  # train_op_fn: a head builds a model_fn with it
 
 
 class Rule:
