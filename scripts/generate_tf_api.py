@@ -12,8 +12,9 @@ Usage:
         which public names of that snapshot the installed TensorFlow no longer has, and why; run under
         TF >= 2.16 it writes tf_step_lint/data/tf_api_gone_2.16.json
     python scripts/generate_tf_api.py --tf1-wheel tensorflow_cpu-1.15.0-cp37-cp37m-manylinux2010_x86_64.whl \
-            --output tf_step_lint/data/tf1_contrib_optimizers.json
-        the v1 optimizer classes of TF 1.15's tf.contrib (tf.contrib.opt, tf.contrib.mixed_precision), which no
+            --output tf_step_lint/data/tf1_contrib.json
+        the v1 optimizer classes of TF 1.15's tf.contrib (tf.contrib.opt, tf.contrib.mixed_precision), and its
+        batch norm and train-op functions (tf.contrib.layers.batch_norm, optimize_loss), which no
         TensorFlow this machine can install still has: read (never run) from the real 1.15 wheel's Python source,
         its bases resolved against the TF 2.15 snapshot (``pip download --no-deps --python-version 3.7
         --only-binary=:all: --platform manylinux2010_x86_64 tensorflow-cpu==1.15.0`` fetches the wheel)
@@ -40,6 +41,9 @@ API_ROOTS = {
     "tensorflow_estimator.estimator": [""],
     "tensorflow_estimator.compat.v1.estimator": [""],
     "keras.optimizers": [""],
+    "tensorflow.compat.v1.layers": [""],
+    "tensorflow.keras.layers": [""],
+    "tensorflow.compat.v1.keras.layers": [""],
 }
 # Functions whose role cannot be derived from a signature; looked up by public v1 name.
 STEP_GETTERS = ["get_global_step", "get_or_create_global_step"]
@@ -200,6 +204,19 @@ def generate():
             if "global_step" in p["params"] and private_path(obj) not in symbols:
                 add(obj, [q for q, o in public_v1.items() if o is obj], kind="step_consumer", **p)
 
+    for obj, paths in found.values():
+        updates = _batch_norm_updates(obj)
+        if updates is not None:
+            training = _training_parameter(obj)
+            add(obj, paths, kind="batch_norm", updates=updates, **training)
+    add(v1.GraphKeys, [p for p, o in public_v1.items() if o is v1.GraphKeys], kind="graph_keys",
+        update_ops=v1.GraphKeys.UPDATE_OPS)
+    for key, info in symbols.items():
+        if info["kind"] == "estimator":
+            rejected = _optimizers_rejected(next(o for o, _ in found.values() if private_path(o) == key), info["init"])
+            if rejected:
+                info["optimizer_arguments"] = rejected
+
     methods = {
         "v1_optimizer": {m: params(getattr(v1.train.Optimizer, m)) for m in OPTIMIZER_METHODS},
         "keras_optimizer": {m: params(getattr(keras.optimizers.Optimizer, m)) for m in OPTIMIZER_METHODS},
@@ -215,6 +232,78 @@ def generate():
         "v1_only": v1_only_names(tf),
         "v2_only": v2_only_names(tf),
     }
+
+
+def _batch_norm_updates(obj):
+    """Where a layer that keeps moving statistics puts their update ops, found by building it in a graph with
+    ``training=True``: "collection" (UPDATE_OPS, which the train op must run), "layer" (only the layer's own
+    ``updates``: the UPDATE_OPS collection stays empty), or None for anything else."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    if not callable(obj) or inspect.isclass(obj) and not issubclass(obj, tf.keras.layers.Layer):
+        return None
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [4, 3])
+        try:
+            if inspect.isclass(obj):
+                layer = obj()
+                layer(x, training=True)
+            else:
+                layer = None
+                obj(x, training=True)
+        except Exception:  # needs other arguments, or takes no `training`: not a layer with moving statistics
+            return None
+        if v1.get_collection(v1.GraphKeys.UPDATE_OPS):
+            return "collection"
+        if layer is not None and layer.updates:
+            return "layer"
+    return None
+
+
+def _training_parameter(obj):
+    """Where a batch norm is told it trains: the function's ``training`` parameter, or (a layer) its call's."""
+    if inspect.isclass(obj):
+        return {"training_param": "training", "training_default": None, "training_at_call": True}
+    parameter = inspect.signature(obj).parameters["training"]
+    return {"training_param": "training", "training_default": parameter.default, "training_at_call": False,
+            **params(obj)}
+
+
+def _optimizers_rejected(estimator_class, init):
+    """For a canned Estimator, each optimizer parameter and what training with a Keras optimizer given there raises
+    ("keras": a TF 2.11+ optimizer, "keras_legacy": tf.keras.optimizers.legacy), found by training it one step.
+    Empty for a class that takes no optimizer, or that this probe cannot build."""
+    import numpy as np
+    import tensorflow as tf
+
+    columns = [tf.feature_column.numeric_column("x", shape=[3])]
+    required = {"feature_columns": columns, "linear_feature_columns": columns, "dnn_feature_columns": columns,
+                "hidden_units": [2], "dnn_hidden_units": [2], "head": tf.estimator.RegressionHead()}
+    optimizers = {"keras": tf.keras.optimizers.Adam, "keras_legacy": tf.keras.optimizers.legacy.Adam}
+
+    def input_fn():
+        x = np.ones((8, 3), np.float32)
+        return tf.data.Dataset.from_tensors(({"x": x}, np.ones((8, 1), np.float32))).repeat()
+
+    signature = inspect.signature(estimator_class.__init__).parameters
+    arguments = {n: v for n, v in required.items() if n in signature}
+    try:  # with its default optimizers: a class this probe cannot train tells nothing about optimizers
+        estimator_class(**arguments).train(input_fn, steps=1)
+    except Exception:  # noqa: BLE001 (the probe's arguments do not suit it)
+        return {}
+    found = {}
+    for name in (n for n in init if n.endswith("optimizer")):
+        found[name] = {}
+        for family, optimizer in optimizers.items():
+            try:
+                estimator_class(**arguments, **{name: optimizer(0.1)}).train(input_fn, steps=1)
+            except Exception as error:  # the fact being recorded: what training raises, if anything
+                message = re.sub(r" at 0x[0-9a-f]+", "", str(error).splitlines()[0])  # no addresses in the data
+                found[name][family] = f"{type(error).__name__}: {message}"
+            else:
+                found[name][family] = None
+    return found
 
 
 def v2_only_names(tf):
@@ -274,6 +363,74 @@ def gone_since(base):
             gone[path] = f"{type(error).__name__}: {message}"
     return {"generated_from": {"tensorflow": tf.__version__, "keras": keras.__version__},
             "base": base["generated_from"], "gone": gone}
+
+
+def tf1_contrib(wheel_path, snapshot):
+    """What the TF 1.x wheel's tf.contrib holds for the rules: its v1 optimizers, and its batch norm and train-op
+    functions (see ``_contrib_functions``)."""
+    data = tf1_contrib_optimizers(wheel_path, snapshot)
+    data["symbols"] = dict(sorted({**data["symbols"], **_contrib_functions(wheel_path)}.items()))
+    return data
+
+
+def _contrib_functions(wheel_path):
+    """tf.contrib's functions that put update ops in UPDATE_OPS (a ``updates_collections`` parameter defaulting
+    to it: ``batch_norm``), and those that run that collection with the train op they build (an ``update_ops``
+    parameter, and a body that reads the collection: ``optimize_loss``, ``create_train_op``).  Public paths follow
+    the package ``__init__`` imports, star imports included (``slim.batch_norm``, ``slim.learning``)."""
+    found, imports = {}, {}  # key -> info; package -> [(module imported from, name or "*", as)]
+    with zipfile.ZipFile(wheel_path) as wheel:
+        for name in sorted(wheel.namelist()):
+            if not (name.startswith("tensorflow_core/contrib/") and name.endswith(".py")) or "_test" in name:
+                continue
+            module = "tensorflow" + name[len("tensorflow_core"):-len(".py")].replace("/", ".")
+            tree = ast.parse(wheel.read(name).decode("utf-8"))
+            if module.endswith(".__init__"):
+                package = module[:-len(".__init__")]
+                imports[package] = [(node.module, a.name, a.asname or a.name) for node in tree.body
+                                    if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                                    for a in node.names]
+                continue
+            for node in tree.body:
+                if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                    continue
+                args = node.args.args
+                defaults = dict(zip([a.arg for a in args[len(args) - len(node.args.defaults):]], node.args.defaults))
+                names = [a.arg for a in args]
+                reads_update_ops = "GraphKeys.UPDATE_OPS" in ast.unparse(node.body)
+                info = {"params": names, "paths": [f"{module}.{node.name}"]}
+                if "updates_collections" in defaults and ast.unparse(defaults["updates_collections"]).endswith(
+                        "GraphKeys.UPDATE_OPS") and "is_training" in defaults:
+                    found[f"{module}.{node.name}"] = {**info, "kind": "batch_norm", "updates": "collection",
+                                                     "training_param": "is_training", "training_at_call": False,
+                                                     "training_default": ast.literal_eval(defaults["is_training"])}
+                elif "update_ops" in names and reads_update_ops:
+                    found[f"{module}.{node.name}"] = {**info, "kind": "update_ops_wiring"}
+    for key, info in found.items():
+        info["paths"] = sorted(_public_paths(key, imports))
+    return found
+
+
+def _public_paths(key, imports):
+    """``key`` and every path a package ``__init__`` gives it, through ``from M import name`` (a module or the
+    symbol itself) and ``from M import *``, transitively."""
+    paths, todo = {key}, [key]
+    while todo:
+        path = todo.pop()
+        module, _, name = path.rpartition(".")
+        for package, entries in imports.items():
+            for source, imported, alias in entries:
+                new = None
+                if imported == "*" and source == module:
+                    new = f"{package}.{name}"
+                elif imported != "*" and f"{source}.{imported}" == path:
+                    new = f"{package}.{alias}"
+                elif imported != "*" and path.startswith(f"{source}.{imported}."):
+                    new = f"{package}.{alias}{path[len(source) + len(imported) + 1:]}"
+                if new is not None and new not in paths:
+                    paths.add(new)
+                    todo.append(new)
+    return paths
 
 
 def tf1_contrib_optimizers(wheel_path, snapshot):
@@ -351,7 +508,7 @@ def main():
     args = parser.parse_args()
     if args.tf1_wheel:
         with open(default, encoding="utf-8") as f:
-            data = tf1_contrib_optimizers(args.tf1_wheel, json.load(f))
+            data = tf1_contrib(args.tf1_wheel, json.load(f))
     elif args.gone_since:
         with open(args.gone_since, encoding="utf-8") as f:
             data = gone_since(json.load(f))

@@ -55,6 +55,23 @@ def test_tf1_contrib_optimizers_are_what_the_real_1_15_wheel_holds(tmp_path):
                              "--output", str(output)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     generated = json.loads(output.read_text())
-    assert generated == json.loads((ROOT / "tf_step_lint" / "data" / "tf1_contrib_optimizers.json").read_text())
+    assert generated == json.loads((ROOT / "tf_step_lint" / "data" / "tf1_contrib.json").read_text())
     paths = {p for info in generated["symbols"].values() for p in info["paths"]}
     assert {"tensorflow.contrib.opt.LARSOptimizer", "tensorflow.contrib.mixed_precision.LossScaleOptimizer"} <= paths
+    kinds = {path: info["kind"] for info in generated["symbols"].values() for path in info["paths"]}
+    assert kinds["tensorflow.contrib.layers.batch_norm"] == kinds["tensorflow.contrib.slim.batch_norm"] == "batch_norm"
+    assert {kinds[p] for p in ("tensorflow.contrib.layers.optimize_loss", "tensorflow.contrib.training.create_train_op",
+                               "tensorflow.contrib.slim.learning.create_train_op")} == {"update_ops_wiring"}
+
+
+def test_batch_norms_and_canned_optimizers_are_what_tensorflow_did_when_probed():
+    """Read back from the committed snapshot: where each batch norm's update ops go, and what a canned Estimator
+    raises for a Keras optimizer, as the generator saw TF 2.15 do it."""
+    symbols = {path: info for info in json.loads(DATA.read_text())["symbols"].values() for path in info["paths"]}
+    assert symbols["tensorflow.compat.v1.layers.batch_normalization"]["updates"] == "collection"
+    assert symbols["tensorflow.compat.v1.layers.batch_normalization"]["training_default"] is False
+    assert symbols["tensorflow.keras.layers.BatchNormalization"]["updates"] == "layer"
+    dnn = symbols["tensorflow.estimator.DNNRegressor"]["optimizer_arguments"]["optimizer"]
+    assert dnn["keras"].startswith("ValueError: Please set your optimizer as an instance of") and not dnn["keras_legacy"]
+    combined = symbols["tensorflow.estimator.DNNLinearCombinedClassifier"]["optimizer_arguments"]
+    assert set(combined) == {"linear_optimizer", "dnn_optimizer"}

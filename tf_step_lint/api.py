@@ -1,6 +1,6 @@
 """TensorFlow API facts, read from data generated from a real TensorFlow install.
 
-The data (``data/tf_api.json``, and ``data/tf1_contrib_optimizers.json`` from the TF 1.15 wheel's source) is written
+The data (``data/tf_api.json``, and ``data/tf1_contrib.json`` from the TF 1.15 wheel's source) is written
 by ``scripts/generate_tf_api.py``; nothing here is typed by hand except where TensorFlow 2.15 cannot tell us: module
 layouts of TF 1.x that no longer exist.
 """
@@ -134,7 +134,7 @@ def tf_api() -> TfApi:
     """TF 2.15's API, with the v1 optimizers of TF 1.15's tf.contrib that 2.15 no longer has (read from the 1.15
     wheel's source: see scripts/generate_tf_api.py)."""
     data = json.loads(_data_file("tf_api.json"))
-    data["symbols"] = {**json.loads(_data_file("tf1_contrib_optimizers.json"))["symbols"], **data["symbols"]}
+    data["symbols"] = {**json.loads(_data_file("tf1_contrib.json"))["symbols"], **data["symbols"]}
     return TfApi(data)
 
 
