@@ -54,6 +54,7 @@ CHECKPOINT_WRITERS = {"Saver": "saver", "Scaffold": "scaffold", "CheckpointSaver
 VARIABLE_LISTS = ["trainable_variables", "global_variables", "model_variables", "local_variables",
                   "moving_average_variables", "all_variables"]
 EXPORT_METHODS = ["export_saved_model", "export_savedmodel", "experimental_export_all_saved_models"]
+RUN_METHODS = ["train", "evaluate", "predict"]
 OPTIMIZER_METHODS = ["minimize", "apply_gradients"]
 
 
@@ -157,11 +158,13 @@ def generate():
                 base=obj in keras_bases)
         elif issubclass(obj, v1_estimator_base):
             methods = {}
-            for m in EXPORT_METHODS:
+            for m in EXPORT_METHODS + RUN_METHODS:
                 attr = inspect.getattr_static(obj, m, None)
                 if inspect.isfunction(attr):
                     methods[m] = params(attr)
             add(obj, paths, kind="estimator", methods=methods, init=params(obj.__init__)["params"])
+        elif issubclass(obj, tf.estimator.RunConfig):  # where an Estimator may be told its model_dir
+            add(obj, paths, kind="run_config", **call_params(obj))
         elif "train_op" in getattr(obj, "_fields", ()):
             add(obj, paths, kind="estimator_spec", params=list(obj._fields))
         elif "receiver_tensors" in getattr(obj, "_fields", ()):
@@ -401,9 +404,9 @@ def _contrib_functions(wheel_path):
                 info = {"params": names, "paths": [f"{module}.{node.name}"]}
                 if "updates_collections" in defaults and ast.unparse(defaults["updates_collections"]).endswith(
                         "GraphKeys.UPDATE_OPS") and "is_training" in defaults:
-                    found[f"{module}.{node.name}"] = {**info, "kind": "batch_norm", "updates": "collection",
-                                                     "training_param": "is_training", "training_at_call": False,
-                                                     "training_default": ast.literal_eval(defaults["is_training"])}
+                    found[f"{module}.{node.name}"] = {
+                        **info, "kind": "batch_norm", "updates": "collection", "training_param": "is_training",
+                        "training_at_call": False, "training_default": ast.literal_eval(defaults["is_training"])}
                 elif "update_ops" in names and reads_update_ops:
                     found[f"{module}.{node.name}"] = {**info, "kind": "update_ops_wiring"}
     for key, info in found.items():

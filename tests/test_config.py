@@ -24,7 +24,7 @@ def _reported(result):
 
 
 @pytest.mark.parametrize("layers,codes", [
-    ([Settings(select=("TSL2",))], ["TSL201", "TSL202", "TSL203", "TSL204"]),
+    ([Settings(select=("TSL2",))], ["TSL201", "TSL202", "TSL203", "TSL204", "TSL205"]),
     ([Settings(select=("TSL2",), ignore=("TSL20",), extend_select=("TSL203",))], ["TSL203"]),
     ([Settings(ignore=("TSL1", "TSL2", "TSL3"), extend_select=("TSL101",))], ["TSL101"]),
     ([Settings(select=("TSL101",), ignore=("TSL101",))], []),  # equally specific: ignore wins

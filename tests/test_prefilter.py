@@ -64,4 +64,4 @@ def test_prefilter_skips_plain_python_and_still_reports_syntax_errors():
     error, = lint_source("print 'python 2'\n")
     assert (error.code, error.line) == ("TSL000", 1) and "Missing parentheses" in error.message
     assert [r.code for r in rules_that_may_fire(Path(ROOT / "examples" / "custom_step_and_export.py").read_bytes())] \
-        == ["TSL101", "TSL102", "TSL105", "TSL201", "TSL202", "TSL204", "TSL302"]
+        == ["TSL101", "TSL102", "TSL105", "TSL108", "TSL201", "TSL202", "TSL204", "TSL205", "TSL302"]

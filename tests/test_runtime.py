@@ -58,7 +58,8 @@ def outcomes(tmp_path_factory):
         example.write_text(source)
         if kind == "fixed":  # at the level the doc claims: unsafe fixes only where it says so
             unsafe = ["--unsafe-fixes"] if "unsafe" in rule_docs()[name.split("-")[0]].fix else []
-            fix = run_cli("--fix", "--show-fixes", *unsafe, example)
+            # for the TensorFlow it then runs under (a lone example may not show which TF it is for)
+            fix = run_cli("--fix", "--show-fixes", "--target-version", "2.15", *unsafe, example)
             assert fix.returncode == 0 and "Fixed " in fix.stdout, f"{name}: {fix.stdout}{fix.stderr}"
         result = subprocess.run([sys.executable, str(HARNESS), str(example), str(workdir)], capture_output=True,
                                 text=True, timeout=300, env=dict(os.environ, CUDA_VISIBLE_DEVICES="-1"))
@@ -96,6 +97,19 @@ def test_bad_example_misbehaves_as_its_doc_claims(outcomes, name, claim):
         assert result["final_w"] == result["initial_w"]  # and the session never changed the weights
         assert result["checkpoint"] == "model.ckpt-0"
         return
+    if claim == "moving statistics stay at their initial values":
+        assert result["outcome"] == "finished" and result["runs"] == STEPS, result  # it trains, and stops...
+        assert result["moving_statistics"] and not result["moving_statistics_moved"]  # ...but the stats never move
+        return
+    if claim == "skips training after the first call":
+        trained = [c["trained"] for c in result["calls"] if c["method"] == "train"]
+        assert result["outcome"] == "ran" and len(trained) > 1 and trained[0] > 0, result
+        assert trained[1:] == [0] * (len(trained) - 1)
+        return
+    if claim == "predicts without a checkpoint":
+        assert result["outcome"] == "ran", result
+        assert [c["had_checkpoint"] for c in result["calls"] if c["method"] == "predict"] == [False]
+        return
     if claim == "counts twice":
         assert result["outcome"] == "finished", result  # train(max_steps=5) stopped by itself...
         assert result["runs"] < STEPS  # ...after fewer updates than steps...
@@ -112,6 +126,13 @@ def test_bad_example_misbehaves_as_its_doc_claims(outcomes, name, claim):
 @pytest.mark.parametrize("name,claim", _params("fixed") + _params("good"))
 def test_fixed_and_good_examples_train_stop_and_export(outcomes, name, claim):
     result = outcomes[name]
+    if result["kind"] == "program":  # every train() trains, and every read finds a checkpoint
+        assert result["outcome"] == "ran", result
+        trained = [c for c in result["calls"] if c["method"] == "train"]
+        assert all(c["trained"] > 0 and not c["stopped_by_guard"] for c in trained), result
+        assert all(c["had_checkpoint"] for c in result["calls"] if c["method"] != "train"), result
+        return
+    assert result.get("moving_statistics_moved") == result.get("moving_statistics"), result  # batch norms: stats move
     assert result["outcome"] in ("finished", "trained"), result
     assert result["checkpoint"] == f"model.ckpt-{STEPS}"
     assert result["checkpoint_has_global_step"] and result["checkpoint_global_step"] == STEPS

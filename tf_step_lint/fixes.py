@@ -75,6 +75,13 @@ def rename_attribute(attribute: cst.Attribute, name: str) -> cst.Attribute:
     return attribute.with_changes(attr=attribute.attr.with_changes(value=name))
 
 
+def rename_keyword(call: cst.Call, old: str, new: str) -> cst.Call:
+    """``call`` with its ``old=`` argument given as ``new=``, spacing and comments kept."""
+    return call.with_changes(args=[arg.with_changes(keyword=arg.keyword.with_changes(value=new))
+                                   if arg.keyword is not None and arg.keyword.value == old else arg
+                                   for arg in call.args])
+
+
 def rename_method(call: cst.Call, name: str) -> cst.Call:
     return call.with_changes(func=rename_attribute(call.func, name))
 
@@ -105,7 +112,7 @@ def insert_statement_after(line: cst.SimpleStatementLine, code: str) -> cst.Flat
 
 OPERATIONS = {function.__name__: function for function in (
     add_keyword, remove_argument, remove_arguments, replace, rename_attribute, rename_method, append_attributes,
-    call, unwrap_call, insert_statement_after)}
+    call, rename_keyword, unwrap_call, insert_statement_after)}
 
 
 def _has_comment(whitespace) -> bool:

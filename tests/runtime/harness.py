@@ -6,7 +6,10 @@ A step example defines ``model_fn``: it is trained in a tiny Estimator (w[3,1], 
 ``max_steps=5``.  A guard hook stops a run whose global step never reaches that (it would never end), so a hang is
 reported as a fact, never waited for.  An export example defines ``export(model_fn, model_dir, export_dir)``: the
 harness trains a correct model for 5 steps and calls it.  Whatever succeeds is exported and the SavedModel's
-variables are compared with the trained checkpoint.
+variables are compared with the trained checkpoint.  A program example defines ``main(model_dir)``: it builds and
+uses Estimators itself, and the harness records what each ``train`` trained (a guard stops any that runs on) and
+whether each ``predict``, ``evaluate`` and export had a checkpoint to read.  Every example's moving statistics
+(batch norms' ``moving_mean``) are recorded before and after training.
 """
 import importlib.util
 import inspect
@@ -56,9 +59,11 @@ class Guard(v1.train.SessionRunHook):
         self.runs, self.steps = 0, []
         self.step = v1.train.get_global_step()
         self.w = next(v for v in v1.global_variables() if v.name == "w:0")
+        self.moving = [v for v in v1.global_variables() if "moving_mean" in v.name]
 
     def after_create_session(self, session, coord):
         self.initial_w = session.run(self.w).tolist()
+        self.initial_moving = session.run(self.moving)
 
     def before_run(self, run_context):
         return v1.train.SessionRunArgs(self.step)
@@ -71,6 +76,19 @@ class Guard(v1.train.SessionRunHook):
 
     def end(self, session):
         self.final_w = session.run(self.w).tolist()
+        self.final_moving = session.run(self.moving)
+
+
+class StopGuard(v1.train.SessionRunHook):
+    """Stops a program's train() that passes GUARD_RUNS runs."""
+
+    def __init__(self):
+        self.runs = 0  # a train() that skips training never calls begin()
+
+    def after_run(self, run_context, run_values):
+        self.runs += 1
+        if self.runs >= GUARD_RUNS:
+            run_context.request_stop()
 
 
 def _adapt(model_fn):
@@ -118,8 +136,10 @@ def run_step_example(module, workdir):
         estimator.train(input_fn, max_steps=MAX_STEPS, hooks=[guard])
     except Exception as error:
         return _exception(error)
+    moved = [not np.allclose(a, b) for a, b in zip(guard.initial_moving, guard.final_moving)]
     result = {"outcome": "stopped by guard" if guard.runs >= GUARD_RUNS else "finished", "runs": guard.runs,
               "steps_seen": guard.steps, "initial_w": guard.initial_w, "final_w": guard.final_w,
+              "moving_statistics": len(moved), "moving_statistics_moved": sum(moved),
               **_checkpoint(model_dir)}
     export_dir = os.path.join(workdir, "export")
     result.update(_export(lambda: estimator.export_saved_model(export_dir, serving_input_receiver_fn)))
@@ -135,6 +155,51 @@ def run_export_example(module, workdir):
     return result
 
 
+def _global_step(model_dir):
+    path = tf.train.latest_checkpoint(model_dir)
+    return int(tf.train.load_checkpoint(path).get_tensor("global_step")) if path else 0
+
+
+def run_program_example(module, workdir):
+    """Call ``main(model_dir)`` with the Estimator's methods watched."""
+    base = tf.compat.v1.estimator.Estimator  # every Estimator class derives from it
+    calls = []
+    train, predict = base.train, base.predict
+    readers = {name: getattr(base, name) for name in ("evaluate", "export_saved_model")}
+
+    def watched_train(self, input_fn, **kwargs):
+        before, guard = _global_step(self.model_dir), StopGuard()
+        kwargs["hooks"] = [*(kwargs.get("hooks") or []), guard]
+        try:
+            return train(self, input_fn, **kwargs)
+        finally:
+            calls.append({"method": "train", "trained": _global_step(self.model_dir) - before,
+                          "stopped_by_guard": guard.runs >= GUARD_RUNS})
+
+    def record_reader(self, name, kwargs):
+        calls.append({"method": name, "had_checkpoint": bool(kwargs.get("checkpoint_path"))
+                      or tf.train.latest_checkpoint(self.model_dir) is not None})
+
+    def watched_predict(self, input_fn, **kwargs):
+        record_reader(self, "predict", kwargs)
+        return predict(self, input_fn, **kwargs)
+
+    def watching(name):
+        def watched(self, *args, **kwargs):
+            record_reader(self, name, kwargs)
+            return readers[name](self, *args, **kwargs)
+        return watched
+
+    base.train, base.predict = watched_train, watched_predict
+    for name in readers:
+        setattr(base, name, watching(name))
+    try:
+        module.main(os.path.join(workdir, "model"))
+    except Exception as error:
+        return {**_exception(error), "calls": calls}
+    return {"outcome": "ran", "calls": calls}
+
+
 def main(example, workdir):
     spec = importlib.util.spec_from_file_location("example", example)
     module = importlib.util.module_from_spec(spec)
@@ -143,7 +208,9 @@ def main(example, workdir):
     except Exception as error:
         result = _exception(error)
     else:
-        result = (run_export_example if hasattr(module, "export") else run_step_example)(module, workdir)
+        run = (run_program_example if hasattr(module, "main") else run_export_example if hasattr(module, "export")
+               else run_step_example)
+        result = {"kind": run.__name__[len("run_"):-len("_example")], **run(module, workdir)}
     print(json.dumps({"tensorflow": tf.__version__, **result}))
 
 

@@ -4,13 +4,14 @@ import re
 from functools import cached_property
 from typing import FrozenSet, List, Optional, Tuple, Union
 
-from tf_step_lint.analysis.estimators import Estimators
+from tf_step_lint.analysis.estimators import Estimators, Lifecycles
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ModuleIndex
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS, Steps
 from tf_step_lint.analysis.training import Training
+from tf_step_lint.analysis.updates import Updates
 from tf_step_lint.finding import Change, Operation, Position
 from tf_step_lint.parsing import python_lines, source_text
 from tf_step_lint.target import DEFAULT, Version
@@ -55,6 +56,14 @@ class Analysis:
     @cached_property
     def steps(self) -> Steps:
         return Steps(self.names, self.optimizers, self.training)
+
+    @cached_property
+    def lifecycles(self) -> Lifecycles:
+        return Lifecycles(self.names, self.estimators)
+
+    @cached_property
+    def updates(self) -> Updates:
+        return Updates(self.names, self.training, self.steps)
 
     def offered(self, name: str) -> Optional[Fact]:
         """What calling this module's top-level function or class ``name`` does, for the modules that import it;

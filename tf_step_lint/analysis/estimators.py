@@ -5,9 +5,9 @@ unresolved receiver is never assumed to be an Estimator.
 """
 import ast
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import List, Mapping, Optional, Set, Tuple
 
-from tf_step_lint.analysis.index import FunctionInfo
+from tf_step_lint.analysis.index import FunctionInfo, argument
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.api import Symbol
 
@@ -77,3 +77,111 @@ class Estimators:
             return None
         base = bases.pop()
         return EstimatorClass(base.symbol, base.overridden | frozenset(klass.methods))
+
+
+# -- an Estimator object's life in one function: where it was built, what it was told, what was done to it ------
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+@dataclass(frozen=True)
+class Construction:
+    """An Estimator built by one call in the function that uses it."""
+
+    call: ast.Call
+    estimator: EstimatorClass
+    name: str  # the variable it is bound to
+
+
+class Lifecycles:
+    """What a function does to an Estimator it builds itself: the loops around a call, and the other uses of the
+    object.  Only a name bound once, in the same function, to one constructor call counts: an Estimator passed in
+    from elsewhere may have been trained there."""
+
+    def __init__(self, names: Names, estimators: Estimators):
+        self.names = names
+        self.estimators = estimators
+
+    def construction(self, receiver: ast.expr) -> Optional[Construction]:
+        if not isinstance(receiver, ast.Name):
+            return None
+        scope = self.names.scopes.get(receiver)
+        bindings = scope[receiver.id] if scope is not None else []
+        if len(bindings) != 1 or bindings[0].scope.kind != "function" or not isinstance(bindings[0].node, ast.Name):
+            return None
+        value = self.names.index.assigned_value.get(bindings[0].node)
+        if not isinstance(value, ast.Call):
+            return None
+        estimator = self.estimators.class_of(value.func)
+        return Construction(value, estimator, receiver.id) if estimator is not None else None
+
+    def argument(self, construction: Construction, name: str) -> Tuple[bool, Optional[ast.expr]]:
+        """(whether the constructor can be read, the value it gives parameter ``name``); unreadable behind
+        ``*args``/``**kwargs``."""
+        call = construction.call
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False, None
+        params = construction.estimator.symbol.info["init"]
+        return True, argument(call, params.index(name) if name in params else None, name)
+
+    def model_dir_of_config(self, config: ast.expr) -> Tuple[bool, Optional[ast.expr]]:
+        """(whether ``config`` is surely a RunConfig built here, the model_dir it is given)."""
+        origins = self.names.origins(config)
+        if len(origins) != 1 or not self.names.calls(origins[0], "run_config"):
+            return False, None
+        call = origins[0]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False, None
+        params = self.names.symbol(call.func).info["params"]
+        return True, argument(call, params.index("model_dir") if "model_dir" in params else None, "model_dir")
+
+    def loops_around(self, node: ast.AST, function: FunctionInfo) -> List[ast.stmt]:
+        """The loops of ``function`` (not of nested defs) that contain ``node``, outermost first."""
+        found: List[ast.stmt] = []
+
+        def visit(statements) -> bool:
+            for statement in statements:
+                if _contains(statement, node):
+                    if isinstance(statement, LOOPS):
+                        found.append(statement)
+                    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                        blocks = getattr(statement, field, None) or []
+                        visit([s for b in blocks for s in (b.body if not isinstance(b, ast.stmt) else [b])])
+                    return True
+            return False
+
+        visit(function.node.body)
+        return found
+
+    def other_uses(self, construction: Construction, function: FunctionInfo, methods: Tuple[str, ...]
+                   ) -> List[ast.Name]:
+        """Reads of the Estimator's name in ``function`` other than calls of ``methods`` on it: training, handing it
+        to a helper or to train_and_evaluate, anything that may give it a checkpoint."""
+        uses = []
+        for node in ast.walk(function.node):
+            if isinstance(node, ast.Name) and node.id == construction.name and isinstance(node.ctx, ast.Load):
+                uses.append(node)
+        calls_of_methods = {call.func.value for call in function.calls if isinstance(call.func, ast.Attribute)
+                            and call.func.attr in methods and isinstance(call.func.value, ast.Name)}
+        return [use for use in uses if use not in calls_of_methods]
+
+
+def names_bound_in(loop: ast.stmt) -> Set[str]:
+    """Names a loop's target or body binds: what may change from one iteration to the next."""
+    bound: Set[str] = set()
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+    return bound
+
+
+def attributes_assigned_in(loop: ast.stmt) -> Set[str]:
+    """Attribute targets (``self.step``) a loop's body assigns, spelled as written."""
+    return {ast.unparse(node) for node in ast.walk(loop) if isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)}
+
+
+def _contains(outer: ast.AST, node: ast.AST) -> bool:
+    return (outer.lineno, outer.col_offset) <= (node.lineno, node.col_offset) and \
+        (node.end_lineno, node.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)

@@ -2,6 +2,10 @@
 from typing import Dict, List, Type
 
 from tf_step_lint.rules.base import Rule
+from tf_step_lint.rules.canned_estimator_keras_optimizer import CannedEstimatorKerasOptimizer
+from tf_step_lint.rules.export_without_checkpoint import ExportWithoutCheckpoint
+from tf_step_lint.rules.max_steps_misuse import MaxStepsMisuse
+from tf_step_lint.rules.update_ops_not_in_train_op import UpdateOpsNotInTrainOp
 from tf_step_lint.rules.create_global_step_in_model_fn import CreateGlobalStepInModelFn
 from tf_step_lint.rules.custom_step_variable import CustomStepVariable
 from tf_step_lint.rules.estimator_removed import EstimatorRemoved
@@ -17,6 +21,7 @@ from tf_step_lint.rules.tf1_name_in_tf2_namespace import Tf1NameInTf2Namespace
 
 ALL_RULES: List[Type[Rule]] = [StepNeverIncrements, CustomStepVariable, KerasOptimizerInModelFn,
                                CreateGlobalStepInModelFn, StepIncrementedTwice, GlobalStepFunctionNotCalled,
+                               UpdateOpsNotInTrainOp, MaxStepsMisuse, CannedEstimatorKerasOptimizer,
                                ExportUnsupportedArgument, ExportSavedmodelRenamed, SaverDropsGlobalStep,
-                               ServingFnCalled, EstimatorRemoved, Tf1NameInTf2Namespace]
+                               ServingFnCalled, ExportWithoutCheckpoint, EstimatorRemoved, Tf1NameInTf2Namespace]
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -4,6 +4,7 @@ from typing import Callable, ClassVar, Iterable, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis import V1, Analysis
 from tf_step_lint.analysis.names import DEFINITIONS
+from tf_step_lint.api import Symbol
 from tf_step_lint.finding import Change, Finding, Fix
 from tf_step_lint.target import Version
 
@@ -79,3 +80,18 @@ def statement_assigning(analysis: Analysis, function: ast.AST, name: str, value:
                     stack.extend(child.body if isinstance(child, ast.AST) and not isinstance(child, ast.stmt)
                                  else [child])
     return None
+
+
+def legacy_keras_spelling(analysis: Analysis, func: ast.expr, keras_class: Symbol) -> Optional[ast.expr]:
+    """For ``tf.keras.optimizers.Adam``, the module ``tf.keras.optimizers``, to append ``.legacy`` to; ``func``
+    itself when already legacy; None when the legacy class cannot be spelled from ``func`` (a class imported by
+    name)."""
+    if keras_class.info["legacy"]:
+        return func
+    if not isinstance(func, ast.Attribute):
+        return None
+    modules = analysis.names.qualified_names(func.value) or frozenset()
+    legacy = {analysis.names.api.lookup(f"{m}.legacy.{func.attr}") for m in modules}
+    if len(legacy) != 1 or None in legacy or not next(iter(legacy)).info.get("legacy"):
+        return None
+    return func.value

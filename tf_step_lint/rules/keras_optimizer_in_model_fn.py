@@ -8,7 +8,7 @@ from tf_step_lint.analysis.index import argument
 from tf_step_lint.api import Symbol, tf_api
 from tf_step_lint.finding import SAFE, UNSAFE, Finding, Fix
 from tf_step_lint.rules.base import (ESTIMATOR, TENSORFLOW, Rule, argument_index, fix_of, get_or_create_step,
-                                     statement_assigning)
+                                     legacy_keras_spelling, statement_assigning)
 
 KERAS_METHODS = ("minimize", "apply_gradients", "get_updates")
 SET_ITERATIONS = ("set `{receiver}.iterations = tf.compat.v1.train.get_or_create_global_step()` right after creating "
@@ -102,7 +102,7 @@ def _fix(analysis: Analysis, call: ast.Call, keras_class: Symbol, step_arg: Opti
         return None
     construction = built[0]
     statement = statement_assigning(analysis, function.node, receiver.id, construction)
-    legacy_class = _legacy_spelling(analysis, construction.func, keras_class)
+    legacy_class = legacy_keras_spelling(analysis, construction.func, keras_class)
     step = get_or_create_step(analysis, call)
     if statement is None or legacy_class is None or step is None:
         return None
@@ -120,21 +120,6 @@ def _fix(analysis: Analysis, call: ast.Call, keras_class: Symbol, step_arg: Opti
     if step_arg is not None:
         changes.append(analysis.change(call, ("remove_argument", (argument_index(call, step_arg),))))
     return fix_of(*changes, add_import=add_import, applicability=UNSAFE if swaps_class else SAFE)
-
-
-def _legacy_spelling(analysis: Analysis, func: ast.expr, keras_class: Symbol) -> Optional[ast.expr]:
-    """For ``tf.keras.optimizers.Adam``, the module ``tf.keras.optimizers``, to append ``.legacy`` to; ``func``
-    itself when already legacy; None when the legacy class cannot be spelled from ``func`` (a class imported by
-    name)."""
-    if keras_class.info["legacy"]:
-        return func
-    if not isinstance(func, ast.Attribute):
-        return None
-    modules = analysis.names.qualified_names(func.value) or frozenset()
-    legacy = {tf_api().lookup(f"{m}.legacy.{func.attr}") for m in modules}
-    if len(legacy) != 1 or None in legacy or not next(iter(legacy)).info.get("legacy"):
-        return None
-    return func.value
 
 
 def _spelled(expr: ast.expr) -> str:
