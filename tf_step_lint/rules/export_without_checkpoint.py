@@ -12,6 +12,10 @@ from tf_step_lint.rules.exports import EXPORT_METHODS
 READERS = ("predict", "evaluate", *EXPORT_METHODS)  # the methods that read the newest checkpoint of model_dir
 OUTCOME = {"predict": "silently predicts with randomly initialised weights (logged only at INFO)",
            "evaluate": "silently evaluates randomly initialised weights (logged only at INFO)"}
+# What a model_fn may load weights with: tf.compat.v1.train.init_from_checkpoint (BERT), a Saver's restore, and the
+# EstimatorSpec arguments that carry a Scaffold or hooks (recommenders-addons' WarmStartHook).
+WEIGHT_LOADERS = ("init_from_checkpoint", "restore")
+SPEC_LOADERS = ("scaffold", "prediction_hooks", "evaluation_hooks")
 RAISES = "raises ValueError: Couldn't find trained model at <the temporary folder>"
 NO_CHECKPOINT = ("`{method}()` on `{name}`, which has no model_dir and is not trained before: its checkpoints would be "
                  "in a fresh temporary folder, so there is none, and it {outcome}; give the Estimator the model_dir "
@@ -36,7 +40,8 @@ class ExportWithoutCheckpoint(Rule):
                 continue
             if isinstance(func, ast.Attribute) and func.attr in READERS:
                 construction = lifecycles.construction(func.value)
-                if construction is not None and _cannot_have_checkpoint(analysis, construction, call, site.function):
+                if (construction is not None and _cannot_have_checkpoint(analysis, construction, call, site.function)
+                        and (func.attr not in OUTCOME or not _may_load_weights(analysis, construction))):
                     outcome = OUTCOME.get(func.attr, RAISES)
                     yield self.finding(analysis, analysis.attr_position(func), NO_CHECKPOINT.format(
                         method=func.attr, name=construction.name, outcome=outcome))
@@ -72,6 +77,28 @@ def _cannot_have_checkpoint(analysis: Analysis, construction: Construction, call
         if use.lineno < call.lineno or any(lifecycles.loops_around(use, function)[:1] == [loop] for loop in loops):
             return False  # trained, or handed to code that may train it, before the call (or in its loop)
     return True
+
+
+def _may_load_weights(analysis: Analysis, construction: Construction) -> bool:
+    """The Estimator's model_fn may load weights itself, so predict and evaluate need no checkpoint (BERT's
+    ``init_from_checkpoint``, a Scaffold, hooks that warm-start): or its model_fn is not in this file.  A canned
+    Estimator has no model_fn of its own."""
+    readable, model_fn = analysis.lifecycles.argument(construction, "model_fn")
+    if not readable:
+        return True
+    if model_fn is None:
+        return "model_fn" in construction.estimator.symbol.info["init"]
+    functions = analysis.training.callable_functions(model_fn)
+    if not functions:
+        return True
+    for unit in (analysis.training.reach(fn) for fn in functions):
+        for fn in unit:
+            for call in fn.calls:
+                names = analysis.names.qualified_names(call.func) or ()
+                if any(name.rsplit(".", 1)[-1] in WEIGHT_LOADERS for name in names) or analysis.names.calls(
+                        call, "scaffold", "saver") or any(k.arg in SPEC_LOADERS for k in call.keywords):
+                    return True
+    return False
 
 
 def _export_returned(analysis: Analysis, value: ast.expr) -> Optional[str]:

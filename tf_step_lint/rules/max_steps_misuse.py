@@ -38,7 +38,8 @@ class MaxStepsMisuse(Rule):
             if max_steps is None:
                 continue
             if steps is not None:
-                yield self.finding(analysis, call, BOTH)
+                if _surely_given(analysis, steps) and _surely_given(analysis, max_steps):
+                    yield self.finding(analysis, call, BOTH)
             elif site.function is not None and _repeated(analysis, call, max_steps, site.function):
                 yield self.finding(analysis, max_steps, REPEATED.format(value=analysis.code_of(max_steps)),
                                    _fix(analysis, call))
@@ -47,6 +48,14 @@ class MaxStepsMisuse(Rule):
 def _given(value: Optional[ast.expr]) -> Optional[ast.expr]:
     """The argument, unless absent or a literal None."""
     return None if value is None or (isinstance(value, ast.Constant) and value.value is None) else value
+
+
+def _surely_given(analysis: Analysis, value: ast.expr) -> bool:
+    """``value`` cannot be None: every value it may have is seen, and none is None (a parameter or a flag may be
+    None, and a helper given either one of the two is right)."""
+    origins = analysis.names.origins(value)
+    return bool(origins) and all(isinstance(o, (ast.Constant, ast.BinOp)) and not (
+        isinstance(o, ast.Constant) and o.value is None) for o in origins)
 
 
 def _repeated(analysis: Analysis, call: ast.Call, max_steps: ast.expr, function) -> bool:
