@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Set, Tuple
 
-from tf_step_lint.analysis.index import FunctionInfo, argument
+from tf_step_lint.analysis.index import FunctionInfo, argument, has_star
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.api import Symbol
 
@@ -118,7 +118,7 @@ class Lifecycles:
         """(whether the constructor can be read, the value it gives parameter ``name``); unreadable behind
         ``*args``/``**kwargs``."""
         call = construction.call
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        if has_star(call):
             return False, None
         params = construction.estimator.symbol.info["init"]
         return True, argument(call, params.index(name) if name in params else None, name)
@@ -129,7 +129,7 @@ class Lifecycles:
         if len(origins) != 1 or not self.names.calls(origins[0], "run_config"):
             return False, None
         call = origins[0]
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        if has_star(call):
             return False, None
         params = self.names.symbol(call.func).info["params"]
         return True, argument(call, params.index("model_dir") if "model_dir" in params else None, "model_dir")

@@ -51,6 +51,11 @@ def argument(call: ast.Call, position: Optional[int], keyword: Optional[str]) ->
     return None
 
 
+def has_star(call: ast.Call) -> bool:
+    """``*args`` or ``**kwargs`` among ``call``'s arguments: which parameter gets what is then unknown."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+
+
 def argument_values(call: ast.Call) -> List[ast.expr]:
     """The values of ``call``'s arguments in source order, positional or keyword (``*x`` and ``**x`` give ``x``)."""
     arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import FrozenSet, Iterator, List, Optional
 
-from tf_step_lint.analysis.index import FunctionInfo, argument
+from tf_step_lint.analysis.index import FunctionInfo, argument, has_star
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.analysis.steps import Steps
 from tf_step_lint.analysis.training import Training
@@ -77,7 +77,7 @@ class Updates:
         its default (None at a Keras layer's call: the learning phase, which is 0 in a model_fn) is true."""
         name = symbol.info["training_param"]
         position = params.index(name) if params and name in params else None
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        if has_star(call):
             return True
         value = argument(call, position, name)
         if value is None:

@@ -4,7 +4,7 @@ from typing import Iterable, Optional
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.estimators import attributes_assigned_in, names_bound_in
-from tf_step_lint.analysis.index import argument
+from tf_step_lint.analysis.index import argument, has_star
 from tf_step_lint.finding import UNSAFE, Finding, Fix
 from tf_step_lint.rules.base import TENSORFLOW, Rule, fix_of
 
@@ -29,8 +29,7 @@ class MaxStepsMisuse(Rule):
                 continue
             estimator = analysis.estimators.instance_of(func.value)
             spec = estimator.method("train") if estimator is not None else None
-            if spec is None or any(isinstance(a, ast.Starred) for a in call.args) or any(
-                    k.arg is None for k in call.keywords):
+            if spec is None or has_star(call):
                 continue
             params = spec["params"]
             steps = _given(argument(call, params.index("steps"), "steps"))

@@ -1,8 +1,8 @@
 """TSL101: a v1 optimizer step in a model_fn that never moves the global step."""
-import ast
 from typing import Iterable
 
 from tf_step_lint.analysis import Analysis
+from tf_step_lint.analysis.index import has_star
 from tf_step_lint.finding import Finding
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS
 from tf_step_lint.rules.base import ESTIMATOR, TENSORFLOW, Rule, step_fix
@@ -27,7 +27,7 @@ class StepNeverIncrements(Rule):
             if kind is None or kind.family != "v1" or not (kind.increments_step or kind.user_class):
                 continue
             units = analysis.training.units_containing(site.function)
-            if not units or _has_star(call):
+            if not units or has_star(call):
                 continue
             if kind.increments_step and analysis.steps.passed_step(call, kind) is not None:
                 continue  # given the step (an explicit None is a choice: GAN code)
@@ -44,8 +44,3 @@ class StepNeverIncrements(Rule):
                 fix = None  # passing the step would change nothing; where to increment it is the author's call
             yield self.finding(analysis, analysis.attr_position(call.func),
                                f"{message}: {CONSEQUENCE}{REMEDY[kind.increments_step]}", fix)
-
-
-def _has_star(call: ast.Call) -> bool:
-    """``*args`` or ``**kwargs`` among the arguments."""
-    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
