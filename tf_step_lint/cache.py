@@ -83,7 +83,7 @@ class ResultCache:
         files (with their digests) whose code the result also depends on."""
         entry = self._entries.get(key)
         try:
-            result = ([Finding(f["code"], f["message"], f["line"], f["column"], _fix(f["fix"]))
+            result = ([Finding(f["code"], f["message"], f["line"], f["column"], _fix(f["fix"]), *f.get("end", ()))
                        for f in entry["findings"]], tuple(entry["calls"]), entry["analysed"], dict(entry["depends"]))
         except (KeyError, TypeError, ValueError):  # missing, or not what this module writes
             return None
@@ -99,7 +99,8 @@ class ResultCache:
         self._added = True
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
                                          "fix": f.fix and [f.fix.applicability,
-                                                           [[*e.start, *e.end, e.content] for e in f.fix.edits]]}
+                                                           [[*e.start, *e.end, e.content] for e in f.fix.edits]],
+                                         **({"end": [f.end_line, f.end_column]} if f.end_line is not None else {})}
                                         for f in findings], "calls": list(calls), "analysed": analysed,
                            "depends": depends}
 
@@ -154,7 +155,8 @@ def _fix(data) -> Optional[Fix]:
 
 def _well_formed(finding: Finding) -> bool:
     return (isinstance(finding.code, str) and isinstance(finding.message, str) and type(finding.line) is int
-            and type(finding.column) is int and finding.line >= 1 and finding.column >= 1)
+            and type(finding.column) is int and finding.line >= 1 and finding.column >= 1
+            and (finding.end_line is None or type(finding.end_line) is type(finding.end_column) is int))
 
 
 def _write_marker_files(directory: Path) -> None:

@@ -52,6 +52,9 @@ class Finding:
     line: int
     column: int  # 1-based
     fix: Optional[Fix] = field(default=None, compare=False, repr=False)
+    # Where the reported node ends (1-based, the column exclusive), for editors' ranges; None: a point.
+    end_line: Optional[int] = None
+    end_column: Optional[int] = None
 
     @property
     def fixable(self) -> bool:

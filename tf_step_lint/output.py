@@ -66,8 +66,11 @@ def _json_finding(path: str, f: Finding, names: Dict[str, str]) -> dict:
         fix = {"applicability": f.fix.applicability,
                "edits": [{"start": {"line": e.start[0], "column": e.start[1]},
                           "end": {"line": e.end[0], "column": e.end[1]}, "content": e.content} for e in f.fix.edits]}
-    return {"path": path, "line": f.line, "column": f.column, "code": f.code, "name": names.get(f.code, ""),
-            "message": f.message, "fixable": f.fixable, "fix": fix}
+    found = {"path": path, "line": f.line, "column": f.column, "code": f.code, "name": names.get(f.code, ""),
+             "message": f.message, "fixable": f.fixable, "fix": fix}
+    if f.end_line is not None:
+        found.update(end_line=f.end_line, end_column=f.end_column)
+    return found
 
 
 # -- SARIF 2.1.0 ---------------------------------------------------------------------------------------
@@ -82,8 +85,10 @@ def sarif(results: Sequence[Result]) -> dict:
               "defaultConfiguration": {"level": "error"}, "properties": {"fix": doc.fix}} for doc in docs]
     sarif_results, notifications = [], []
     for path, f in results:
-        location = {"physicalLocation": {"artifactLocation": _artifact(path),
-                                         "region": {"startLine": f.line, "startColumn": f.column}}}
+        region = {"startLine": f.line, "startColumn": f.column}
+        if f.end_line is not None:
+            region.update(endLine=f.end_line, endColumn=f.end_column)
+        location = {"physicalLocation": {"artifactLocation": _artifact(path), "region": region}}
         if f.code == ERROR_CODE:
             notifications.append({"level": "error", "message": {"text": f.message}, "locations": [location],
                                   "descriptor": {"id": ERROR_CODE}})

@@ -1,5 +1,6 @@
 """What a rule is: a code, a name, and a check that asks the shared analysis and yields findings."""
 import ast
+import re
 from typing import Callable, ClassVar, Iterable, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis import V1, Analysis
@@ -27,9 +28,19 @@ class Rule:
 
     def finding(self, analysis: Analysis, where: Union[ast.AST, Tuple[int, int]], message: str,
                 fix: Optional[Fix] = None) -> Finding:
-        """A finding at ``where``: a node, or a 1-based (line, column)."""
-        line, column = where if isinstance(where, tuple) else analysis.position(where)
-        return Finding(self.code, message, line, column, fix)
+        """A finding at ``where``: a node (its whole span), or a 1-based (line, column) of a name."""
+        if isinstance(where, tuple):
+            line, column = where
+            name = _NAME.match(analysis.lines[line - 1], column - 1)
+            end_line, end_column = line, (name.end() if name else column - 1) + 1
+        else:
+            line, column = analysis.position(where)
+            end_line, end_column = analysis.end(where)
+            end_column += 1
+        return Finding(self.code, message, line, column, fix, end_line, end_column)
+
+
+_NAME = re.compile(r"\w*")
 
 
 # -- fixes, as changes for tf_step_lint.fixes to apply ------------------------------------------------------
