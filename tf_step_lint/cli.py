@@ -14,7 +14,7 @@ from tf_step_lint import __version__
 from tf_step_lint.cache import ResultCache, digest
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
-from tf_step_lint.files import CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, collect_files, read_source, \
+from tf_step_lint.files import CACHE_DIRECTORY, MAX_BYTES, NotWritten, Stamp, TooLarge, collect_files, read_source, \
     write_atomically
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
@@ -24,6 +24,7 @@ from tf_step_lint.detect import FROM_CODE
 from tf_step_lint.target import DEFAULT, Version, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+STDIN = "-"
 
 
 class Terminated(BaseException):
@@ -61,6 +62,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _main(argv: List[str]) -> int:
     if argv[:1] == ["explain"]:
         return explain(argv[1:])
+    if argv[:1] == ["server"]:
+        try:
+            from tf_step_lint.server import main as server_main
+        except ImportError as error:
+            print(f"tf-step-lint: error: the server needs pygls ({error}); install it with "
+                  "pip install 'tf-step-lint[lsp]'", file=sys.stderr)
+            return EXIT_ERROR
+        return server_main(argv[1:])
     if argv[:1] == ["checkpoint"]:
         from tf_step_lint.checkpoint import main as checkpoint_main
 
@@ -72,7 +81,13 @@ def _main(argv: List[str]) -> int:
     if args.diff and (args.format != "text" or args.statistics):
         parser.error("--diff prints a unified diff; it takes neither --format nor --statistics")
     started = time.monotonic()
-    paths = args.paths or ["."]
+    paths = args.paths or (["-"] if args.stdin_filename else ["."])
+    if STDIN in paths:
+        if paths.count(STDIN) > 1 or len(paths) > 1:
+            print(f"tf-step-lint: error: '-' (standard input) must be the only path; got {' '.join(paths)}",
+                  file=sys.stderr)
+            return EXIT_ERROR
+        return lint_stdin(args)
     try:
         configuration = Configuration(_command_line(args), args.config)
         files, errors = collect_files(paths, configuration.excluded,
@@ -124,13 +139,68 @@ def _main(argv: List[str]) -> int:
     return EXIT_FINDINGS if results else EXIT_CLEAN
 
 
+def lint_stdin(args: argparse.Namespace) -> int:
+    """Lint (``--fix``: fix, ``--diff``: diff) standard input as the file ``--stdin-filename`` names, as editors'
+    plugins and formatters pipe a buffer in.  ``--fix`` writes the whole source, fixed or not, to standard output
+    (a formatter replaces the buffer with it) and the findings left to standard error; no file is written."""
+    from tf_step_lint.engine import fix_source, lint_file
+
+    name = args.stdin_filename or "stdin.py"
+    try:
+        configuration = Configuration(_command_line(args), args.config)
+        if args.force_exclude and configuration.excluded_with_folders(name):
+            selection = None
+        else:
+            selection = configuration.selection(name)
+    except ConfigError as error:
+        print(f"tf-step-lint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    source = sys.stdin.buffer.read(MAX_BYTES + 1)
+    fixing = args.fix or args.diff
+    if selection is None:  # excluded: passed through untouched
+        findings, fixed, new = [], [], source
+    elif len(source) > MAX_BYTES:
+        findings, fixed, new = [Finding(ERROR_CODE, f"not checked: {TooLarge(len(source))}", 1, 1)], [], source
+    elif fixing:
+        result = fix_source(source, selection, unsafe=args.unsafe_fixes)
+        findings, fixed, new = result.findings, result.fixed, result.source
+    else:
+        edits = args.format in ("json", "sarif")
+        findings, fixed, new = lint_file(source, selection, edits=edits).findings, [], source
+    results = [(name, finding) for finding in findings]
+    if args.diff:
+        sys.stdout.write(_diff(name, source, new) if new != source else "")
+        render([r for r in results if r[1].code == ERROR_CODE], "text", args.unsafe_fixes, sys.stderr)
+    elif args.fix:
+        sys.stdout.buffer.write(new)
+        sys.stdout.flush()
+        render(results, "text", args.unsafe_fixes, sys.stderr)
+    elif args.statistics:
+        render_statistics(results, args.format, args.unsafe_fixes, sys.stdout)
+    else:
+        render(results, args.format, args.unsafe_fixes, sys.stdout)
+    if args.show_fixes and fixing:
+        render_fixes([(name, finding) for finding in fixed], args.diff, sys.stderr if args.fix else sys.stdout)
+    if any(f.code == ERROR_CODE for f in findings):
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if fixed else EXIT_CLEAN
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tf-step-lint",
         description="Find TensorFlow Estimator training bugs that never raise. "
                     "`tf-step-lint explain [CODE]` lists the rules or prints one's documentation. Settings come "
                     "from [tool.tf-step-lint] in the nearest pyproject.toml; flags override them.")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories (default: .); - reads the source from standard input")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="the file that standard input is (its settings apply, findings are named after it); "
+                             "with --fix the fixed source goes to standard output (default: stdin.py)")
     fixing = parser.add_argument_group("fixes")
     fixing.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
     fixing.add_argument("--unsafe-fixes", action="store_true",
