@@ -2,8 +2,23 @@
 import subprocess
 import sys
 
-from tests.test_server import FIXED, TRAIN
+# A model_fn that never increments the step, and a loop that trains only once (TSL108); {noqa} is its line's end.
+TRAIN = '''import tensorflow as tf
 
+
+def model_fn(features, labels, mode):
+    loss = tf.reduce_sum(features)
+    train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss){noqa}
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+def main(model_dir):
+    estimator = tf.estimator.Estimator(model_fn, model_dir=model_dir)
+    for epoch in range(3):
+        estimator.train(input_fn, max_steps=100)
+'''
+STEP = "tf.compat.v1.train.get_or_create_global_step()"
+FIXED = TRAIN.replace("minimize(loss)", f"minimize(loss, global_step={STEP})").format(noqa="")
 BUGGY = TRAIN.format(noqa="")
 
 
