@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from tf_step_lint.codes import ERROR_CODE, Selection
-from tf_step_lint.detect import detect, load_toml
+from tf_step_lint.detect import detect, forget_detected, load_toml
 from tf_step_lint.target import Version, parse_version
 
 TABLE = "tool.tf-step-lint"
@@ -278,3 +278,9 @@ def _line_of(text: str, key: Optional[str], item: Optional[str] = None) -> int:
             break
         start = found.start()
     return text.count("\n", 0, start) + 1
+
+
+def forget_project_files() -> None:
+    """A project file may have changed (the language server watches them): read every one again when asked."""
+    _nearest.cache_clear()
+    forget_detected()

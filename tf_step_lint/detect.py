@@ -322,3 +322,15 @@ def load_toml(path: Path) -> dict:
     except ImportError:  # Python < 3.11
         import tomli as tomllib
     return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def is_project_file(name: str) -> bool:
+    """A file whose change can change a target version: pyproject.toml (which also holds the settings), a
+    requirements file, setup.py, ..."""
+    return name == "pyproject.toml" or bool(_readers(name))
+
+
+def forget_detected() -> None:
+    """Read the project files again when next asked (they may have changed)."""
+    for cached in (detect, from_code, _in_folder):
+        cached.cache_clear()

@@ -7,7 +7,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 FIX_LEVELS = ("safe or unsafe", "unsafe", "safe", "none")  # what a doc's `**Fix:**` line starts with
 _HEAD = re.compile(r"# (?P<code>TSL\d{3}) (?P<name>[a-z0-9-]+)\n\n(?P<summary>[^\n]+(?:\n[^\n]+)*)\n\n"
@@ -50,6 +50,11 @@ def rule_docs() -> Dict[str, RuleDoc]:
             raise ValueError(f"{entry.name}: '**Fix:**' must start with one of {', '.join(FIX_LEVELS)}")
         docs[head["code"]] = RuleDoc(head["code"], head["name"], " ".join(head["summary"].split()), fix, text)
     return docs
+
+
+def rule_doc_path(code: str) -> Optional[Path]:
+    """The Markdown file of rule ``code`` (an editor links to it); None for a code without a doc (TSL000)."""
+    return next((entry for entry in _doc_files() if entry.name.startswith(f"{code}-")), None)
 
 
 def rule_codes() -> List[str]:

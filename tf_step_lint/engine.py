@@ -28,7 +28,7 @@ MAX_FIX_PASSES = 5
 _REJECTED = (SyntaxError, ValueError, UnicodeDecodeError, LookupError, TooDeep, TooLarge, NewerSyntax)
 # The analyses walk trees recursively: a file Python parses can still be too deep for them.
 TOO_DEEP_TO_ANALYSE = Finding(ERROR_CODE, "cannot analyse: nested too deeply", 1, 1)
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
 class SourceError(Exception):
@@ -175,7 +175,7 @@ def _without_noqa(findings: Sequence[Finding], analysis: Analysis) -> Iterable[F
     lines = analysis.lines
     kept = []
     for finding in findings:
-        match = _NOQA.search(lines[finding.line - 1]) if finding.line <= len(lines) else None
+        match = NOQA.search(lines[finding.line - 1]) if finding.line <= len(lines) else None
         if match is None:
             kept.append(finding)
             continue

@@ -11,14 +11,16 @@ cannot see this.
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.modules import Fact, OtherModules
 from tf_step_lint.cache import digest
 from tf_step_lint.engine import SourceError, parse
-from tf_step_lint.files import TooLarge, read_source
+from tf_step_lint.files import Stamp, TooLarge, read_source
 from tf_step_lint.target import Version
+
+Reader = Callable[[str], Tuple[bytes, Optional[Stamp]]]
 
 
 class ProjectIndex:
@@ -59,14 +61,16 @@ class ProjectIndex:
         return (candidates[0], function) if len(candidates) == 1 else None
 
 
-def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]]) -> Dict[str, FrozenSet[str]]:
+def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]], index: Optional[ProjectIndex] = None
+                   ) -> Dict[str, FrozenSet[str]]:
     """File -> the functions in it that model_fns of other files build their train op with.
 
-    ``calls[i]``: the cross-module calls of ``files[i]`` (``Analysis.cross_module_calls``).
+    ``calls[i]``: the cross-module calls of ``files[i]`` (``Analysis.cross_module_calls``); ``index``: of ``files``,
+    where one is at hand.
     """
     if not any(calls):
         return {}
-    index = ProjectIndex(files)
+    index = index or ProjectIndex(files)
     roots: Dict[str, set] = defaultdict(set)
     for importer, names in zip(files, calls):
         for dotted in names:
@@ -78,10 +82,12 @@ def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]]) -> Dict
 
 class Project:
     """The modules of one run, each read and analysed only when another module asks what one of its functions or
-    classes does; every analysis and answer is kept for the run."""
+    classes does; every analysis and answer is kept until ``forget`` says the module changed.  ``read``: how a
+    module's bytes are read (the language server reads unsaved buffers first)."""
 
-    def __init__(self, files: Sequence[str]):
+    def __init__(self, files: Sequence[str], read: Reader = read_source):
         self.index = ProjectIndex(files)
+        self._read = read
         self._analyses: Dict[Tuple[str, Version], Optional[Analysis]] = {}
         self._digests: Dict[str, str] = {}  # of the bytes each file read had ("" where it could not be read)
         self._facts: Dict[Tuple[str, str, Version], Optional[Fact]] = {}
@@ -112,7 +118,7 @@ class Project:
         if (file, target) not in self._analyses:
             self._digests.setdefault(file, "")
             try:
-                source, _ = read_source(file)
+                source, _ = self._read(file)
                 self._digests[file] = digest(source)
                 tree = parse(source)
             except (OSError, TooLarge, SourceError):  # its own lint says why
@@ -121,6 +127,20 @@ class Project:
                 modules = self.seen_from(file, target)
                 self._analyses[(file, target)] = Analysis(tree, source, frozenset(), target, modules)
         return self._analyses[(file, target)]
+
+    def forget(self, file: str) -> None:
+        """``file`` changed: drop what was read from it, and what any module whose analysis asked it concluded."""
+        stale = {file}
+        while True:
+            grown = stale | {f for (f, _), analysis in self._analyses.items()
+                             if analysis is not None and analysis.modules.consulted & stale}
+            if grown == stale:
+                break
+            stale = grown
+        self._analyses = {key: value for key, value in self._analyses.items() if key[0] not in stale}
+        self._facts = {key: value for key, value in self._facts.items() if key[0] not in stale}
+        for stale_file in stale:
+            self._digests.pop(stale_file, None)
 
     def dependencies(self, modules: "ModulesSeenFrom") -> Dict[str, str]:
         """The files whose code the answers ``modules`` gave came from, directly or through the modules those

@@ -1,0 +1,411 @@
+"""``tf-step-lint server``: a Language Server Protocol server over stdio, built on pygls.
+
+Diagnostics come from the unsaved buffers, as `tf-step-lint .` would report them: a ``Workspace`` (workspace.py)
+holds the cross-module facts of the workspace folders, read once in the background when the server starts and kept
+up to date as buffers and files change.  All analysis runs on one worker thread, one job at a time, so the event
+loop always answers; a buffer's check is debounced, and a check whose document has changed since is dropped before
+it starts and never published.
+
+Client settings (``initializationOptions``, or ``workspace/didChangeConfiguration`` under ``tf-step-lint``):
+``unsafeFixes`` (false: fix-all applies only the safe fixes) and ``run`` (``onType``, or ``onSave``).
+"""
+import asyncio
+import functools
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Set
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+from tf_step_lint import __version__
+from tf_step_lint.codes import ERROR_CODE
+from tf_step_lint.detect import is_project_file
+from tf_step_lint.engine import NOQA, text_edits
+from tf_step_lint.finding import SAFE, Edit, Finding
+from tf_step_lint.parsing import python_lines
+from tf_step_lint.workspace import Workspace
+
+SOURCE = "tf-step-lint"
+FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
+DEBOUNCE_SECONDS = 0.03  # typing faster than this checks only the last keystroke
+PYTHON_SUFFIXES = (".py", ".pyi")
+# The files whose changes on disk matter: code, and the project files settings and target versions come from.
+WATCHED = ("**/*.py", "**/*.pyi", "**/pyproject.toml", "**/setup.cfg", "**/setup.py", "**/requirements*.txt",
+           "**/Pipfile", "**/environment.y*ml", "**/Dockerfile")
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    unsafe_fixes: bool = False
+    run: str = "onType"  # or "onSave"
+
+    @classmethod
+    def read(cls, options: Any, previous: "ClientSettings") -> "ClientSettings":
+        """The settings in ``options`` (``{"unsafeFixes": true}``, or the same under ``tf-step-lint``); what is not
+        there stays as it was."""
+        if isinstance(options, dict) and isinstance(options.get(SOURCE), dict):
+            options = options[SOURCE]
+        if not isinstance(options, dict):
+            return previous
+        unsafe, run = options.get("unsafeFixes", previous.unsafe_fixes), options.get("run", previous.run)
+        return cls(unsafe if isinstance(unsafe, bool) else previous.unsafe_fixes,
+                   run if run in ("onType", "onSave") else previous.run)
+
+
+class StepLintServer(LanguageServer):
+    def __init__(self):
+        super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = ClientSettings()
+        self.analysis: Optional[Workspace] = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tf-step-lint")
+        self._pending: Dict[str, asyncio.Task] = {}  # uri -> its scheduled check
+        self._published: Set[str] = set()  # uris with diagnostics on the client
+
+    async def run(self, function: Callable, *args):
+        """``function(*args)`` on the worker thread: the workspace's state is only ever touched there."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, functools.partial(function, *args))
+
+    # -- documents ---------------------------------------------------------------------------------------
+    def document(self, uri: str) -> Optional[TextDocument]:
+        """The open document ``uri`` if it is Python code this server checks."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None or not _is_python(document):
+            return None
+        return document
+
+    def schedule(self, uri: str, delay: float = 0.0) -> None:
+        """Check ``uri`` after ``delay``, instead of any check of it still waiting."""
+        waiting = self._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        if self.document(uri) is not None:
+            self._pending[uri] = asyncio.ensure_future(self._check(uri, delay))
+
+    async def _check(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        document = self.document(uri)
+        if document is None:
+            return
+        version, text, path = document.version, document.source, _path(uri)
+        checked = await self.run(self._check_in_worker, uri, version, path, text)
+        if checked is None or self._version(uri) != version:
+            return  # the document changed (or closed) meanwhile: the check of its new text publishes
+        findings, affected = checked
+        self.publish(uri, findings, version)
+        for other in affected:
+            other_uri = from_fs_path(other)
+            if other_uri != uri and other_uri in self.workspace.text_documents:
+                self.schedule(other_uri)
+
+    def _check_in_worker(self, uri: str, version: Optional[int], path: str, text: str):
+        """On the worker: record the buffer and check it, unless a newer version has come meanwhile."""
+        affected = self.analysis.buffer(path, text)
+        if self._version(uri) != version:
+            return None
+        if not self.analysis.is_linted(path):
+            return [], affected
+        checked = self.analysis.check(path)
+        return checked.findings, affected | checked.affected
+
+    def _version(self, uri: str) -> Optional[int]:
+        document = self.workspace.text_documents.get(uri)
+        return document.version if document is not None else -1
+
+    def publish(self, uri: str, findings: List[Finding], version: Optional[int] = None) -> None:
+        document = self.workspace.text_documents.get(uri)
+        lines = python_lines(document.source) if document is not None else []
+        diagnostics = [_diagnostic(finding, lines, document) for finding in findings]
+        if diagnostics or uri in self._published:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
+        (self._published.add if diagnostics else self._published.discard)(uri)
+
+    def recheck_open(self) -> None:
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri)
+
+    # -- the workspace -----------------------------------------------------------------------------------
+    async def scan(self) -> None:
+        """Read the workspace's files for what crosses modules, one job at a time so that checks of buffers get
+        their turn in between; then check the open documents again with what was learnt."""
+        started = time.monotonic()
+        files = await self.run(self.analysis.walk)
+        for file in files:
+            await self.run(self.analysis.scan, file)
+        await self.run(self.analysis.update_roots)
+        self.recheck_open()
+        self.window_log_message(types.LogMessageParams(
+            types.MessageType.Info, f"tf-step-lint: read {len(files)} files of the workspace in "
+                                    f"{time.monotonic() - started:.1f} s"))
+
+    async def files_changed(self, changes: List[types.FileEvent]) -> None:
+        """Files changed on disk (the client watches them): settings, new or deleted modules, changed code."""
+        paths = [(_path(change.uri), change.type) for change in changes if change.uri.startswith("file:")]
+        if any(is_project_file(os.path.basename(path)) for path, _ in paths):
+            await self.run(self.analysis.settings_changed)
+            self.workspace_restart()
+            return
+        if any(kind != types.FileChangeType.Changed and path.endswith(PYTHON_SUFFIXES) for path, kind in paths):
+            await self.run(self.analysis.walk)
+        affected: Set[str] = set()
+        for path, kind in paths:
+            if path.endswith(PYTHON_SUFFIXES):
+                affected |= await self.run(self._file_changed, path, kind)
+        for path in affected:
+            uri = from_fs_path(path)
+            if uri in self.workspace.text_documents:
+                self.schedule(uri)
+        for path, kind in paths:  # a deleted file that is not open has no findings any more
+            uri = from_fs_path(path)
+            if kind == types.FileChangeType.Deleted and uri not in self.workspace.text_documents:
+                self.publish(uri, [])
+
+    def _file_changed(self, path: str, kind: types.FileChangeType) -> Set[str]:
+        affected = self.analysis.changed(path)
+        if kind != types.FileChangeType.Deleted and path not in self.analysis.buffers:
+            self.analysis.scan(path)
+        return affected | self.analysis.update_roots()
+
+    def workspace_restart(self) -> None:
+        """Read the whole workspace again (the settings changed: which files are excluded, their targets)."""
+        self.recheck_open()
+        asyncio.ensure_future(self.scan())
+
+    # -- code actions ------------------------------------------------------------------------------------
+    async def code_actions(self, params: types.CodeActionParams) -> List[types.CodeAction]:
+        document = self.document(params.text_document.uri)
+        if document is None:
+            return []
+        only = params.context.only
+        wanted = functools.partial(_wanted, only)
+        path, version, text = _path(document.uri), document.version, document.source
+        actions: List[types.CodeAction] = []
+        findings = await self.run(self._findings_with_edits, path, text)
+        lines = python_lines(text)
+        if wanted(types.CodeActionKind.QuickFix):
+            reported = {(d.range.start.line, d.code) for d in params.context.diagnostics if d.source == SOURCE}
+            start, end = _server_range(document, params.range)
+            for finding in findings:
+                in_range = start.line <= finding.line - 1 <= end.line
+                if finding.code == ERROR_CODE or not (in_range or (finding.line - 1, finding.code) in reported):
+                    continue
+                diagnostic = _diagnostic(finding, lines, document)
+                if finding.fix is not None and finding.fix.edits:
+                    actions.append(self._quick_fix(document, finding, diagnostic, lines))
+                noqa = _noqa_edit(lines, finding)
+                if noqa is not None:
+                    actions.append(types.CodeAction(
+                        f"Ignore {finding.code} on this line", kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic], edit=self._edit(document, lines, [noqa])))
+        if wanted(FIX_ALL) and any(f.fixable_at(self.settings.unsafe_fixes) for f in findings):
+            fixed = await self.run(self._fixed_in_worker, path, text)
+            if fixed is not None and fixed != text and self._version(document.uri) == version:
+                title = "Fix all tf-step-lint findings" + (" (unsafe fixes too)" if self.settings.unsafe_fixes else "")
+                actions.append(types.CodeAction(title, kind=FIX_ALL,
+                                                edit=self._edit(document, lines, list(text_edits(text, fixed)))))
+        return actions
+
+    def _findings_with_edits(self, path: str, text: str) -> List[Finding]:
+        self.analysis.buffer(path, text)
+        return self.analysis.with_edits(path) if self.analysis.is_linted(path) else []
+
+    def _fixed_in_worker(self, path: str, text: str) -> Optional[str]:
+        self.analysis.buffer(path, text)
+        return self.analysis.fixed(path, self.settings.unsafe_fixes) if self.analysis.is_linted(path) else None
+
+    def _quick_fix(self, document: TextDocument, finding: Finding, diagnostic: types.Diagnostic,
+                   lines: List[str]) -> types.CodeAction:
+        safe = finding.fix.applicability == SAFE
+        title = f"Fix {finding.code}: {_fix_summary(finding)}" + ("" if safe else " (unsafe)")
+        return types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                                is_preferred=safe, edit=self._edit(document, lines, list(finding.fix.edits)))
+
+    @staticmethod
+    def _edit(document: TextDocument, lines: List[str], edits: List[Edit]) -> types.WorkspaceEdit:
+        text_edits_ = [types.TextEdit(_range(lines, document, edit.start, edit.end), edit.content) for edit in edits]
+        identifier = types.OptionalVersionedTextDocumentIdentifier(document.uri, document.version)
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(identifier, text_edits_)])
+
+
+# -- positions ---------------------------------------------------------------------------------------------
+def _range(lines: List[str], document: Optional[TextDocument], start, end) -> types.Range:
+    """An LSP range of 1-based (line, column) positions in characters, in the client's position encoding."""
+    server = ServerTextRange(ServerTextPosition(start[0] - 1, start[1] - 1), ServerTextPosition(end[0] - 1, end[1] - 1))
+    if document is None:
+        return types.Range(types.Position(server.start.line, server.start.character),
+                           types.Position(server.end.line, server.end.character))
+    if server.end.line >= len(lines):  # the end of a text whose last line has a newline
+        return document.position_codec.range_to_client_units(
+            [*lines, ""], server) if lines else types.Range(types.Position(0, 0), types.Position(0, 0))
+    return document.position_codec.range_to_client_units(lines, server)
+
+
+def _server_range(document: TextDocument, client: types.Range):
+    lines = python_lines(document.source) or [""]
+    return (document.position_codec.position_from_client_units(lines, client.start),
+            document.position_codec.position_from_client_units(lines, client.end))
+
+
+def _diagnostic(finding: Finding, lines: List[str], document: Optional[TextDocument]) -> types.Diagnostic:
+    end = (finding.end_line, finding.end_column) if finding.end_line is not None else _line_end(lines, finding.line)
+    description = _doc_link(finding.code)
+    return types.Diagnostic(
+        _range(lines, document, (finding.line, finding.column), end), finding.message,
+        severity=types.DiagnosticSeverity.Warning if finding.code == ERROR_CODE else types.DiagnosticSeverity.Error,
+        code=finding.code, code_description=description, source=SOURCE)
+
+
+def _line_end(lines: List[str], line: int):
+    """A point finding (TSL000) is shown over the rest of its line."""
+    if line > len(lines):
+        return line, 1
+    return line, len(lines[line - 1].rstrip("\r\n")) + 1
+
+
+@functools.lru_cache(maxsize=None)
+def _doc_link(code: str) -> Optional[types.CodeDescription]:
+    """A link to the rule's Markdown doc, as installed with the package (every client can open a file)."""
+    from tf_step_lint.docs import rule_doc_path
+
+    path = rule_doc_path(code)
+    return types.CodeDescription(path.as_uri()) if path is not None else None
+
+
+def _fix_summary(finding: Finding) -> str:
+    return finding.message.split(";")[-1].strip() if ";" in finding.message else finding.message
+
+
+def _noqa_edit(lines: List[str], finding: Finding) -> Optional[Edit]:
+    """The edit that adds ``finding``'s code to the `# noqa` of its line, or adds one; None where the line ends
+    inside a string (a comment cannot go there)."""
+    if finding.line > len(lines):
+        return None
+    line = lines[finding.line - 1]
+    body = line.rstrip("\r\n")
+    match = NOQA.search(body)
+    if match is not None:
+        if match.group("codes") is None:
+            return None  # a bare `# noqa` already hides everything
+        end = match.end("codes")
+        return Edit((finding.line, end + 1), (finding.line, end + 1), f", {finding.code}")
+    if not _ends_in_code(lines, finding.line):
+        return None
+    return Edit((finding.line, len(body) + 1), (finding.line, len(body) + 1), f"  # noqa: {finding.code}")
+
+
+def _ends_in_code(lines: List[str], number: int) -> bool:
+    """Line ``number`` ends outside any string: the tokens of the source show a newline or an operator there."""
+    import io
+    import tokenize
+
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+            if token.start[0] <= number <= token.end[0] and token.type == tokenize.STRING and token.end[0] > number:
+                return False
+            if token.start[0] > number:
+                break
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    return True
+
+
+def _wanted(only: Optional[List[str]], kind: str) -> bool:
+    """The client asked for actions of ``kind`` (none asked: all kinds); ``source`` asks for every source.*."""
+    return not only or any(kind == asked or kind.startswith(asked + ".") for asked in only)
+
+
+def _is_python(document: TextDocument) -> bool:
+    return document.language_id == "python" or document.uri.endswith(PYTHON_SUFFIXES)
+
+
+def _path(uri: str) -> str:
+    """The file of ``uri``; a document that is no file (``untitled:``) is checked as a file of the current folder."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return os.path.abspath(path) if path else os.path.join(os.getcwd(), re.sub(r"\W", "_", uri.split(":")[-1]) + ".py")
+
+
+# -- the protocol ------------------------------------------------------------------------------------------
+def make_server() -> StepLintServer:
+    server = StepLintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        server.settings = ClientSettings.read(params.initialization_options, server.settings)
+        folders = [_path(folder.uri) for folder in params.workspace_folders or []]
+        if not folders and params.root_uri:
+            folders = [_path(params.root_uri)]
+        server.analysis = Workspace(folders)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams) -> None:
+        asyncio.ensure_future(server.scan())
+        workspace = server.client_capabilities.workspace
+        watching = workspace and workspace.did_change_watched_files
+        if watching and watching.dynamic_registration:  # else the client decides what to watch
+            watchers = [types.FileSystemWatcher(glob) for glob in WATCHED]
+            await server.client_register_capability_async(types.RegistrationParams([types.Registration(
+                "tf-step-lint-files", types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                types.DidChangeWatchedFilesRegistrationOptions(watchers))]))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        server.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        if server.settings.run == "onType":
+            server.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        if is_project_file(os.path.basename(_path(params.text_document.uri))):
+            asyncio.ensure_future(server.files_changed([types.FileEvent(params.text_document.uri,
+                                                                        types.FileChangeType.Changed)]))
+        server.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        waiting = server._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        server.publish(uri, [])
+        asyncio.ensure_future(_closed(uri))
+
+    async def _closed(uri: str) -> None:
+        affected = await server.run(server.analysis.buffer, _path(uri), None)
+        for path in affected:
+            other = from_fs_path(path)
+            if other in server.workspace.text_documents:
+                server.schedule(other)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        await server.files_changed(list(params.changes))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        server.settings = ClientSettings.read(params.settings, server.settings)
+        server.recheck_open()
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL]))
+    async def code_action(params: types.CodeActionParams) -> List[types.CodeAction]:
+        return await server.code_actions(params)
+
+    return server
+
+
+def main(argv: List[str]) -> int:
+    if argv:
+        print("usage: tf-step-lint server  (a language server over stdin and stdout)")
+        return 2
+    make_server().start_io()
+    return 0
