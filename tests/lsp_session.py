@@ -12,8 +12,10 @@ GUARD_SECONDS = 20  # a server that never answers fails the test instead of hang
 
 
 class Session:
-    def __init__(self, folder: Path, options: Optional[dict] = None, editor: str = "visual-studio-code"):
+    def __init__(self, folder: Path, options: Optional[dict] = None, editor: str = "visual-studio-code",
+                 env: Optional[dict] = None):
         self.folder = folder
+        self.env = env
         self.options = options
         self.editor = editor
         self.published: List[types.PublishDiagnosticsParams] = []
@@ -43,7 +45,7 @@ class Session:
         self.registrations.extend(params.registrations)
 
     async def __aenter__(self) -> "Session":
-        await self.client.start_io(sys.executable, "-m", "tf_step_lint", "server", cwd=str(self.folder))
+        await self.client.start_io(sys.executable, "-m", "tf_step_lint", "server", cwd=str(self.folder), env=self.env)
         self.initialized = await self.client.initialize_session(types.InitializeParams(
             capabilities=client_capabilities(self.editor), initialization_options=self.options,
             workspace_folders=[types.WorkspaceFolder(self.folder.as_uri(), self.folder.name)]))

@@ -327,3 +327,58 @@ async def test_run_on_save_checks_a_changed_buffer_only_when_it_is_saved(tmp_pat
         path.write_text(FIXED)
         session.client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
         assert codes(await session.diagnostics(uri, version)) == ["TSL108"]
+
+
+@scenario
+async def test_typing_a_whole_file_key_by_key_never_crashes_it_and_ends_with_the_files_findings(tmp_path):
+    text = TRAIN.format(noqa="")
+    path = _write(tmp_path, "train.py", "")
+    async with Session(tmp_path) as session:
+        uri = session.open(path, "")
+        await session.diagnostics(uri, 1)
+        for offset, character in enumerate(text):  # each key an incremental change, as editors send them
+            line = text[:offset].count("\n")
+            column = offset - (text.rfind("\n", 0, offset) + 1)
+            session.versions[uri] += 1
+            at = types.Position(line, column)
+            session.client.text_document_did_change(types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(session.versions[uri], uri),
+                [types.TextDocumentContentChangePartial(types.Range(at, at), character)]))
+        assert codes(await session.diagnostics(uri, session.versions[uri])) == ["TSL101", "TSL108"]
+        assert not [log for log in session.logs if "Traceback" in log]
+
+
+@scenario
+async def test_a_workspace_folder_added_later_is_read_for_its_cross_module_facts(tmp_path):
+    first, project = tmp_path / "first", _project(tmp_path / "second")
+    first.mkdir()
+    async with Session(first) as session:
+        assert session.initialized.capabilities.workspace.workspace_folders.change_notifications
+        await session.scanned()
+        helper = session.open(project / "bert" / "optimization.py")
+        assert not await session.diagnostics(helper, 1)  # its caller is in no workspace folder yet
+        session.client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            types.WorkspaceFoldersChangeEvent(added=[types.WorkspaceFolder(project.as_uri(), "second")], removed=[])))
+        assert codes(await session.diagnostics(helper, 1, where=bool)) == ["TSL101"]
+
+
+@scenario
+async def test_a_bug_in_a_check_shows_as_one_tsl000_and_the_server_goes_on(tmp_path):
+    import os
+
+    plugins = tmp_path / "plugins"  # sitecustomize makes every check of boom.py raise, as a bug of ours would
+    _write(plugins, "sitecustomize.py", "from tf_step_lint.workspace import Workspace\n"
+                                        "checked = Workspace.check\n"
+                                        "def check(self, path):\n"
+                                        "    if path.endswith('boom.py'):\n"
+                                        "        raise KeyError('a bug')\n"
+                                        "    return checked(self, path)\n"
+                                        "Workspace.check = check\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(plugins), *sys.path]))
+    folder = tmp_path / "work"
+    async with Session(_write(folder, "train.py", TRAIN.format(noqa="")).parent, env=env) as session:
+        boom = session.open(_write(folder, "boom.py", TRAIN.format(noqa="")))
+        (error,) = await session.diagnostics(boom, 1)
+        assert error.code == "TSL000" and "internal error KeyError" in error.message
+        assert any("Traceback" in log and "a bug" in log for log in session.logs)
+        assert "TSL101" in codes(await session.diagnostics(session.open(folder / "train.py"), 1))

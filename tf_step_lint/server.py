@@ -15,6 +15,7 @@ import gc
 import os
 import re
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Set
@@ -115,13 +116,19 @@ class StepLintServer(LanguageServer):
                 self.schedule(other_uri)
 
     def _check_in_worker(self, uri: str, version: Optional[int], path: str, text: str):
-        """On the worker: record the buffer and check it, unless a newer version has come meanwhile."""
+        """On the worker: record the buffer and check it, unless a newer version has come meanwhile.  A bug of
+        ours shows as one TSL000 and a logged traceback: the findings it would hide are not left standing."""
         affected = self.analysis.buffer(path, text)
         if self._version(uri) != version:
             return None
         if not self.analysis.is_linted(path):
             return [], affected
-        checked = self.analysis.check(path)
+        try:
+            checked = self.analysis.check(path)
+        except Exception as error:  # noqa: BLE001  (the server must outlive any one check)
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, traceback.format_exc()))
+            return [Finding(ERROR_CODE, f"not checked: internal error {type(error).__name__}: {error} (please "
+                                        "report it)", 1, 1)], affected
         return checked.findings, affected | checked.affected
 
     def _version(self, uri: str) -> Optional[int]:
@@ -145,12 +152,18 @@ class StepLintServer(LanguageServer):
         started = time.monotonic()
         files = await self.run(self.analysis.walk)
         for file in files:
-            await self.run(self.analysis.scan, file)
+            await self.run(self._scan_in_worker, file)
         await self.run(self.analysis.update_roots)
         self.recheck_open()
         self.window_log_message(types.LogMessageParams(
             types.MessageType.Info, f"tf-step-lint: read {len(files)} files of the workspace in "
                                     f"{time.monotonic() - started:.1f} s"))
+
+    def _scan_in_worker(self, path: str) -> None:
+        try:
+            self.analysis.scan(path)
+        except Exception:  # noqa: BLE001  (one file's bug must not end the scan; its own check reports it)
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, traceback.format_exc()))
 
     async def files_changed(self, changes: List[types.FileEvent]) -> None:
         """Files changed on disk (the client watches them): settings, new or deleted modules, changed code."""
@@ -403,6 +416,12 @@ def make_server() -> StepLintServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
         await server.files_changed(list(params.changes))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+        folders = [_path(folder.uri) for folder in server.workspace.folders.values()]
+        await server.run(server.analysis.use_folders, folders)
+        server.workspace_restart()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:

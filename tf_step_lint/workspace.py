@@ -30,7 +30,7 @@ class Checked:
 
 class Workspace:
     def __init__(self, folders: Sequence[str]):
-        self.folders = [os.path.abspath(folder) for folder in folders]
+        self.use_folders(folders)
         self.configuration = Configuration(Settings())
         self.buffers: Dict[str, str] = {}  # path -> the text of its open, maybe unsaved, document
         self.files: List[str] = []  # the workspace's files, as a walk finds them
@@ -47,6 +47,10 @@ class Workspace:
         found, _ = collect_files(self.folders, self.configuration.excluded) if self.folders else ([], [])
         self.use_files(found)
         return list(found)
+
+    def use_folders(self, folders: Sequence[str]) -> None:
+        """The editor's workspace folders are now ``folders`` (the next ``walk`` reads them)."""
+        self.folders = [os.path.abspath(folder) for folder in folders]
 
     def use_files(self, files: Sequence[str]) -> None:
         """The workspace holds ``files`` from now on (a file was created or deleted): what was read stays valid
