@@ -69,6 +69,7 @@ class StepLintServer(LanguageServer):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tf-step-lint")
         self._pending: Dict[str, asyncio.Task] = {}  # uri -> its scheduled check
         self._last_change: Dict[str, float] = {}  # uri -> when it last changed (time.monotonic)
+        self._scan: Optional[asyncio.Future] = None
 
     async def run(self, function: Callable, *args):
         """``function(*args)`` on the worker thread: the workspace's state is only ever touched there."""
@@ -192,7 +193,13 @@ class StepLintServer(LanguageServer):
     def workspace_restart(self) -> None:
         """Read the whole workspace again (the settings changed: which files are excluded, their targets)."""
         self.recheck_open()
-        asyncio.ensure_future(self.scan())
+        self.start_scan()
+
+    def start_scan(self) -> None:
+        """Read the workspace, instead of any reading of it still going on."""
+        if self._scan is not None:
+            self._scan.cancel()
+        self._scan = asyncio.ensure_future(self.scan())
 
     # -- code actions ------------------------------------------------------------------------------------
     async def code_actions(self, params: types.CodeActionParams) -> List[types.CodeAction]:
@@ -372,7 +379,7 @@ def make_server() -> StepLintServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
-        asyncio.ensure_future(server.scan())
+        server.start_scan()
         workspace = server.client_capabilities.workspace
         watching = workspace and workspace.did_change_watched_files
         if watching and watching.dynamic_registration:  # else the client decides what to watch
