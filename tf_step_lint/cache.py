@@ -83,7 +83,8 @@ class ResultCache:
         files (with their digests) whose code the result also depends on."""
         entry = self._entries.get(key)
         try:
-            result = ([Finding(f["code"], f["message"], f["line"], f["column"], _fix(f["fix"]), *f.get("end", ()))
+            result = ([Finding(f["code"], f["message"], f["line"], f["column"], _fix(f["fix"]),
+                               *f.get("end", (None, None)), f.get("cell"))
                        for f in entry["findings"]], tuple(entry["calls"]), entry["analysed"], dict(entry["depends"]))
         except (KeyError, TypeError, ValueError):  # missing, or not what this module writes
             return None
@@ -99,8 +100,10 @@ class ResultCache:
         self._added = True
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
                                          "fix": f.fix and [f.fix.applicability,
-                                                           [[*e.start, *e.end, e.content] for e in f.fix.edits]],
-                                         **({"end": [f.end_line, f.end_column]} if f.end_line is not None else {})}
+                                                           [[*e.start, *e.end, e.content, *([e.cell] if e.cell else [])]
+                                                            for e in f.fix.edits]],
+                                         **({"end": [f.end_line, f.end_column]} if f.end_line is not None else {}),
+                                         **({"cell": f.cell} if f.cell is not None else {})}
                                         for f in findings], "calls": list(calls), "analysed": analysed,
                            "depends": depends}
 
@@ -150,13 +153,15 @@ def _fix(data) -> Optional[Fix]:
     applicability, edits = data
     if applicability not in (SAFE, UNSAFE):
         raise ValueError(applicability)
-    return Fix(applicability=applicability, edits=tuple(Edit((a, b), (c, d), str(e)) for a, b, c, d, e in edits))
+    return Fix(applicability=applicability, edits=tuple(Edit((a, b), (c, d), str(e), *cell)
+                                                        for a, b, c, d, e, *cell in edits))
 
 
 def _well_formed(finding: Finding) -> bool:
     return (isinstance(finding.code, str) and isinstance(finding.message, str) and type(finding.line) is int
             and type(finding.column) is int and finding.line >= 1 and finding.column >= 1
-            and (finding.end_line is None or type(finding.end_line) is type(finding.end_column) is int))
+            and (finding.end_line is None or type(finding.end_line) is type(finding.end_column) is int)
+            and (finding.cell is None or type(finding.cell) is int))
 
 
 def _write_marker_files(directory: Path) -> None:

@@ -14,8 +14,8 @@ from tf_step_lint import __version__
 from tf_step_lint.cache import ResultCache, digest
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
-from tf_step_lint.files import CACHE_DIRECTORY, MAX_BYTES, NotWritten, Stamp, TooLarge, collect_files, read_source, \
-    write_atomically
+from tf_step_lint.files import CACHE_DIRECTORY, MAX_BYTES, NotWritten, Stamp, TooLarge, collect_files, is_notebook, \
+    read_source, write_atomically
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
@@ -114,6 +114,8 @@ def _main(argv: List[str]) -> int:
     results: List[Result] = list(errors)
     fixed: List[Result] = []
     for path, outcome in zip(files, outcomes):
+        if outcome.note and not args.quiet:
+            print(f"tf-step-lint: {path}: {outcome.note}", file=sys.stderr)
         results.extend((path, f) for f in outcome.findings)
         fixed.extend((path, f) for f in outcome.fixed)
         if outcome.diff:
@@ -300,6 +302,7 @@ class Outcome:
     digest: Optional[str] = None  # of the bytes linted, when the outcome may be cached
     depends: Dict[str, str] = field(default_factory=dict)  # other files its result came from, and their digests
     stamp: Optional[Stamp] = None  # of the file those bytes came from, when it had settled (see cache.read_source)
+    note: str = ""  # why the file was passed over (a notebook of another language): a line on stderr, no error
 
 
 def lint_paths(files: List[str], selections: Sequence[Selection], jobs: int, task: "Task" = None,
@@ -412,7 +415,8 @@ class Task:
         return f"{_spelled(selection)}\n{self.collect_calls}\n{self.edits}"
 
     def __call__(self, item: Item) -> Outcome:
-        from tf_step_lint.engine import fix_source, lint_file
+        from tf_step_lint.engine import fix_notebook, fix_source, lint_file, lint_notebook
+        from tf_step_lint.notebook import NotPython
 
         path, roots, selection = item
         modules = _project.seen_from(path, selection.target) if _project is not None else NO_OTHER_MODULES
@@ -422,19 +426,25 @@ class Task:
             return Outcome([Finding(ERROR_CODE, f"cannot read: {error.strerror or error}", 1, 1)])
         except TooLarge as error:
             return Outcome([Finding(ERROR_CODE, f"not checked: {error}", 1, 1)])
-        if not self.fixing:
-            linted = lint_file(source, selection, roots, self.collect_calls, self.edits, modules)
-            depends = _project.dependencies(modules) if _project is not None else {}
-            return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
-                           digest=digest(source), stamp=stamp, depends=depends)
-        result = fix_source(source, selection, roots, self.unsafe, modules)
+        notebook = is_notebook(path)
+        lint, fix = (lint_notebook, fix_notebook) if notebook else (lint_file, fix_source)
+        try:
+            if not self.fixing:
+                linted = lint(source, selection, roots, self.collect_calls, self.edits, modules)
+                depends = _project.dependencies(modules) if _project is not None else {}
+                return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
+                               digest=digest(source), stamp=stamp, depends=depends)
+            result = fix(source, selection, roots, self.unsafe, modules)
+        except NotPython as note:
+            return Outcome([], note=str(note))
         if self.edits and any(f.fixable for f in result.findings):  # what is left to fix, as text edits too
-            result = replace(result, findings=lint_file(result.source, selection, roots, edits=True,
-                                                        modules=modules).findings)
+            result = replace(result, findings=lint(result.source, selection, roots, edits=True,
+                                                   modules=modules).findings)
         if result.source == source:
             return Outcome(result.findings)
         if self.diff:
-            return Outcome([], fixed=result.fixed, diff=_diff(path, source, result.source))
+            diff = (_notebook_diff if notebook else _diff)(path, source, result.source)
+            return Outcome([], fixed=result.fixed, diff=diff)
         try:
             write_atomically(path, source, result.source)
         except NotWritten as error:
@@ -469,6 +479,15 @@ def _map(function: Callable[[Item], Outcome], items: Sequence[Item], jobs: int, 
 def _advanced(outcome: Outcome, progress: Progress) -> Outcome:
     progress.advance()
     return outcome
+
+
+def _notebook_diff(path: str, old: bytes, new: bytes) -> str:
+    """The fixes of a notebook as one unified diff per cell changed, each named ``path:cell N`` (as ruff does)."""
+    from tf_step_lint.notebook import read_notebook
+
+    before, after = read_notebook(old), read_notebook(new)
+    return "".join(_diff(f"{path}:cell {old_cell.index}", old_cell.text.encode(), new_cell.text.encode())
+                   for old_cell, new_cell in zip(before.cells, after.cells) if old_cell.text != new_cell.text)
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:

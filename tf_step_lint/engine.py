@@ -15,7 +15,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, T
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
-from tf_step_lint.files import TooLarge
+from tf_step_lint.files import MAX_BYTES, TooLarge
 from tf_step_lint.finding import Edit, Finding
 from tf_step_lint.parsing import (NewerSyntax, TooDeep, check_syntax, on_big_stack, parse_for_fix, parse_python,
                                   python_lines)
@@ -313,3 +313,69 @@ def _fixed(tree: ast.Module, source: bytes, findings: List[Finding], selection: 
         _, findings = _lint(tree, source, rules_that_may_fire(source, selection, roots), roots, selection.target,
                             modules)
     return FixResult(source, fixed, findings)
+
+
+# -- notebooks ------------------------------------------------------------------------------------------------
+def lint_notebook(raw: bytes, selection: Selection = ALL, roots: FrozenSet[str] = frozenset(),
+                  collect_calls: bool = False, edits: bool = False, modules: OtherModules = NO_OTHER_MODULES
+                  ) -> Linted:
+    """``lint_file`` for a notebook's bytes: its code cells linted as one module (see notebook.py), each finding
+    and fix edit located in its cell.  NotPython for a notebook of another language."""
+    from tf_step_lint.notebook import NotebookError, read_notebook
+
+    try:
+        notebook = read_notebook(raw)
+    except NotebookError as error:
+        return Linted([Finding(ERROR_CODE, str(error), 1, 1)], [], True)
+    if len(notebook.module) > MAX_BYTES:
+        return Linted([Finding(ERROR_CODE, f"not checked: its code is {TooLarge(len(notebook.module))}", 1, 1)],
+                      [], True)
+    linted = lint_file(notebook.module, selection, roots, collect_calls, edits, modules)
+    return replace(linted, findings=_in_cells(notebook, linted.findings))
+
+
+def _in_cells(notebook, findings: Iterable[Finding]) -> List[Finding]:
+    """``findings`` of the notebook's module located in its cells, with those of the cells left out unread."""
+    located = [Finding(ERROR_CODE, why, line, column, cell=cell) for cell, why, line, column in notebook.unreadable]
+    for finding in findings:
+        start = notebook.cell_at(finding.line)
+        if start is None:  # (the module's own TSL000 at its line 1, with no code in it)
+            located.append(finding)
+            continue
+        cell, line = start
+        end_line = finding.end_line - cell.module_start + 1 if finding.end_line is not None else None
+        fix = finding.fix
+        if fix is not None and fix.edits:
+            by_cell = notebook.edits_by_cell(fix.edits)
+            fix = replace(fix, edits=tuple(replace(e, cell=index) for index, cell_edits in (by_cell or {}).items()
+                                           for e in cell_edits))
+        located.append(replace(finding, line=line, end_line=end_line, cell=cell.index, fix=fix))
+    return sorted(located, key=lambda f: (f.cell or 0, f.line, f.column, f.code))
+
+
+def fix_notebook(raw: bytes, selection: Selection = ALL, roots: FrozenSet[str] = frozenset(), unsafe: bool = False,
+                 modules: OtherModules = NO_OTHER_MODULES) -> FixResult:
+    """``fix_source`` for a notebook: the fixes applied to its module are written back into the cells they change,
+    and nothing else of the file changes; where that cannot be done, the file stays as it was, with a TSL000."""
+    from tf_step_lint.notebook import NotebookError, read_notebook
+
+    try:
+        notebook = read_notebook(raw)
+    except NotebookError as error:
+        return FixResult(raw, [], [Finding(ERROR_CODE, str(error), 1, 1)])
+    if len(notebook.module) > MAX_BYTES:
+        return FixResult(raw, [], lint_notebook(raw, selection, roots, modules=modules).findings)
+    result = fix_source(notebook.module.encode("utf-8", "surrogatepass"), selection, roots, unsafe, modules)
+    if not result.fixed:
+        return FixResult(raw, [], _in_cells(notebook, result.findings))
+    fixed = _in_cells(notebook, result.fixed)
+    sources = notebook.edited_sources(text_edits(notebook.module, result.source.decode("utf-8", "surrogatepass")))
+    try:
+        if sources is None:
+            raise NotebookError("not fixed: a fix would change IPython syntax or span two cells")
+        new = notebook.with_cell_sources(sources, raw)
+    except NotebookError as error:
+        return FixResult(raw, [], [Finding(ERROR_CODE, str(error), 1, 1), *_in_cells(
+            read_notebook(raw), lint_file(notebook.module, selection, roots, modules=modules).findings)])
+    return FixResult(new, [f for f in fixed if f.code != ERROR_CODE],
+                     lint_notebook(new, selection, roots, modules=modules).findings)

@@ -19,6 +19,8 @@ from tf_step_lint.finding import Finding
 
 CACHE_DIRECTORY = ".tf_step_lint_cache"
 MAX_BYTES = 8 << 20  # larger files are not parsed at all: Python's parser took 62 s and 8.5 GB on a 50 MB one
+NOTEBOOK = ".ipynb"
+MAX_NOTEBOOK_BYTES = 512 << 20  # a notebook's outputs may be large; its code is held to MAX_BYTES
 RACY_SECONDS = 3  # a file changed this recently when read is read again next time (FAT's mtime is 2 s coarse)
 Stamp = Tuple[int, int, int, int, int]
 
@@ -26,8 +28,8 @@ Stamp = Tuple[int, int, int, int, int]
 class TooLarge(Exception):
     """The source is over MAX_BYTES."""
 
-    def __init__(self, size: int):
-        super().__init__(f"{size / (1 << 20):.1f} MB is over the {MAX_BYTES >> 20} MB limit")
+    def __init__(self, size: int, limit: int = MAX_BYTES):
+        super().__init__(f"{size / (1 << 20):.1f} MB is over the {limit >> 20} MB limit")
 
 
 # -- which files ---------------------------------------------------------------------------------------
@@ -71,8 +73,8 @@ def _reason(error: OSError) -> str:
 
 
 def _walk(root: str, excluded: Callable[[str], bool]) -> Iterator[str]:
-    """Regular ``*.py`` files under ``root``; symlinks are not followed, so a walk never leaves ``root`` or loops.
-    Virtualenvs and the cache are never walked into, whatever the exclusions say."""
+    """Regular ``*.py`` and ``*.ipynb`` files under ``root``; symlinks are not followed, so a walk never leaves
+    ``root`` or loops.  Virtualenvs and the cache are never walked into, whatever the exclusions say."""
     pending = [root]
     while pending:
         directory = pending.pop()
@@ -86,11 +88,15 @@ def _walk(root: str, excluded: Callable[[str], bool]) -> Iterator[str]:
                     if (entry.name != CACHE_DIRECTORY and not excluded(entry.path)
                             and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))):
                         pending.append(entry.path)
-                elif (entry.name.endswith(".py") and entry.is_file(follow_symlinks=False)
+                elif (entry.name.endswith((".py", NOTEBOOK)) and entry.is_file(follow_symlinks=False)
                       and not excluded(entry.path)):
                     yield os.path.normpath(entry.path)
             except OSError:
                 continue
+
+
+def is_notebook(path: str) -> bool:
+    return path.endswith(NOTEBOOK)
 
 
 # -- reading -------------------------------------------------------------------------------------------
@@ -101,19 +107,21 @@ def stamp_of(status: os.stat_result) -> Stamp:
 def read_source(path: str) -> Tuple[bytes, Optional[Stamp]]:
     """The file's bytes, and its stamp if it had not changed for RACY_SECONDS when read (else None).
 
-    Opened without blocking, and read only if it is a regular file no larger than MAX_BYTES: a FIFO put in the
-    file's place would block a plain ``open`` forever, and a device would never end.
+    Opened without blocking, and read only if it is a regular file no larger than MAX_BYTES (a notebook:
+    MAX_NOTEBOOK_BYTES): a FIFO put in the file's place would block a plain ``open`` forever, and a device would
+    never end.
     """
+    limit = MAX_NOTEBOOK_BYTES if is_notebook(path) else MAX_BYTES
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     with open(descriptor, "rb") as file:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        if status.st_size > MAX_BYTES:
-            raise TooLarge(status.st_size)
-        source = file.read(MAX_BYTES + 1)
-    if len(source) > MAX_BYTES:  # it grew while being read
-        raise TooLarge(len(source))
+        if status.st_size > limit:
+            raise TooLarge(status.st_size, limit)
+        source = file.read(limit + 1)
+    if len(source) > limit:  # it grew while being read
+        raise TooLarge(len(source), limit)
     settled = time.time_ns() - max(status.st_mtime_ns, status.st_ctime_ns) > RACY_SECONDS * 1_000_000_000
     return source, stamp_of(status) if settled else None
 

@@ -15,6 +15,7 @@ class Edit:
     start: Tuple[int, int]
     end: Tuple[int, int]
     content: str
+    cell: Optional[int] = None  # in a notebook: the cell whose source the positions are in
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Finding:
     # Where the reported node ends (1-based, the column exclusive), for editors' ranges; None: a point.
     end_line: Optional[int] = None
     end_column: Optional[int] = None
+    cell: Optional[int] = None  # in a notebook: the cell (1-based, all cells counted) whose source the lines are in
 
     @property
     def fixable(self) -> bool:

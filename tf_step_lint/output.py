@@ -39,8 +39,9 @@ def render(results: Sequence[Result], fmt: str, unsafe: bool, out: TextIO) -> No
         out.write("\n")
     elif fmt == "github":
         for path, f in results:  # every finding is an error: each one breaks training or export
-            properties = f"title={_escape_property(f'tf-step-lint ({f.code})')},file={_escape_property(path)}," \
-                         f"line={f.line},col={f.column}"
+            properties = f"title={_escape_property(f'tf-step-lint ({f.code})')},file={_escape_property(path)}"
+            if f.cell is None:  # a notebook cell's lines are not the file's: the notebook itself is annotated
+                properties += f",line={f.line},col={f.column}"
             out.write(f"::error {properties}::{_escape_data(_line(path, f, unsafe))}\n")
     else:
         for path, f in results:
@@ -48,7 +49,12 @@ def render(results: Sequence[Result], fmt: str, unsafe: bool, out: TextIO) -> No
 
 
 def _line(path: str, f: Finding, unsafe: bool) -> str:
-    return f"{path}:{f.line}:{f.column}: {f.code} {'[*] ' if f.fixable_at(unsafe) else ''}{f.message}"
+    return f"{located(path, f)}:{f.line}:{f.column}: {f.code} {'[*] ' if f.fixable_at(unsafe) else ''}{f.message}"
+
+
+def located(path: str, f: Finding) -> str:
+    """``path``, or for a finding in a notebook cell ``path:cell N``, as ruff writes it."""
+    return path if f.cell is None else f"{path}:cell {f.cell}"
 
 
 def _escape_data(text: str) -> str:
@@ -65,11 +71,14 @@ def _json_finding(path: str, f: Finding, names: Dict[str, str]) -> dict:
     if f.fix is not None:
         fix = {"applicability": f.fix.applicability,
                "edits": [{"start": {"line": e.start[0], "column": e.start[1]},
-                          "end": {"line": e.end[0], "column": e.end[1]}, "content": e.content} for e in f.fix.edits]}
+                          "end": {"line": e.end[0], "column": e.end[1]}, "content": e.content,
+                          **({"cell": e.cell} if e.cell is not None else {})} for e in f.fix.edits]}
     found = {"path": path, "line": f.line, "column": f.column, "code": f.code, "name": names.get(f.code, ""),
              "message": f.message, "fixable": f.fixable, "fix": fix}
     if f.end_line is not None:
         found.update(end_line=f.end_line, end_column=f.end_column)
+    if f.cell is not None:
+        found["cell"] = f.cell
     return found
 
 
@@ -89,6 +98,9 @@ def sarif(results: Sequence[Result]) -> dict:
         if f.end_line is not None:
             region.update(endLine=f.end_line, endColumn=f.end_column)
         location = {"physicalLocation": {"artifactLocation": _artifact(path), "region": region}}
+        if f.cell is not None:  # the region counts lines within the cell's source
+            location.update(logicalLocations=[{"name": f"cell {f.cell}", "fullyQualifiedName": located(path, f),
+                                               "kind": "module"}], properties={"cell": f.cell})
         if f.code == ERROR_CODE:
             notifications.append({"level": "error", "message": {"text": f.message}, "locations": [location],
                                   "descriptor": {"id": ERROR_CODE}})
@@ -100,7 +112,8 @@ def sarif(results: Sequence[Result]) -> dict:
                 "description": {"text": f"{f.fix.applicability} fix"},
                 "artifactChanges": [{"artifactLocation": _artifact(path), "replacements": [
                     {"deletedRegion": {"startLine": e.start[0], "startColumn": e.start[1],
-                                       "endLine": e.end[0], "endColumn": e.end[1]},
+                                       "endLine": e.end[0], "endColumn": e.end[1],
+                                       **({"properties": {"cell": e.cell}} if e.cell is not None else {})},
                      "insertedContent": {"text": e.content}} for e in f.fix.edits]}]}]
         sarif_results.append(result)
     run = {"tool": {"driver": {"name": "tf-step-lint", "version": __version__, "semanticVersion": __version__,

@@ -17,7 +17,7 @@ from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.modules import Fact, OtherModules
 from tf_step_lint.cache import digest
 from tf_step_lint.engine import SourceError, parse
-from tf_step_lint.files import Stamp, TooLarge, read_source
+from tf_step_lint.files import Stamp, TooLarge, is_notebook, read_source
 from tf_step_lint.target import Version
 
 Reader = Callable[[str], Tuple[bytes, Optional[Stamp]]]
@@ -29,6 +29,8 @@ class ProjectIndex:
     def __init__(self, files: Sequence[str]):
         self._by_suffix: Dict[Tuple[str, ...], List[str]] = defaultdict(list)
         for file in files:  # absolute, as imports see the folders (resolving every symlink cost a warm run half)
+            if is_notebook(file):  # no import reaches a notebook
+                continue
             parts = Path(os.path.splitext(os.path.abspath(file))[0]).parts
             if parts[-1] == "__init__":
                 parts = parts[:-1]

@@ -14,7 +14,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 from tf_step_lint.codes import ERROR_CODE
 from tf_step_lint.config import Configuration, Settings, forget_project_files
 from tf_step_lint.engine import Linted, fix_source, lint_file
-from tf_step_lint.files import MAX_BYTES, Stamp, TooLarge, collect_files, read_source
+from tf_step_lint.files import MAX_BYTES, Stamp, TooLarge, collect_files, is_notebook, read_source
 from tf_step_lint.finding import Finding
 from tf_step_lint.parsing import source_text
 from tf_step_lint.project import Project, ProjectIndex, external_roots
@@ -45,6 +45,7 @@ class Workspace:
     def walk(self) -> List[str]:
         """The Python files of the workspace folders, as ``tf-step-lint FOLDER`` would find them."""
         found, _ = collect_files(self.folders, self.configuration.excluded) if self.folders else ([], [])
+        found = [path for path in found if not is_notebook(path)]  # the server does not read notebooks yet
         self.use_files(found)
         return list(found)
 
