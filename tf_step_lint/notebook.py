@@ -6,12 +6,14 @@ together.  IPython's own syntax is masked, never changed: a line magic, shell es
 magic's body is Python only for the magics that run their body as Python (``%%time``); any other (``%%bash``) leaves
 its cell out.  A cell Python cannot read is left out too, with its own TSL000, and the others are still analysed.
 
-Writing back changes only the ``source`` of the cells a fix changed: the notebook is printed again the way it was
-written (Jupyter's indent of 1, Colab's 2, its key order, non-ASCII as it was, its final newline or none), and only
-where printing the original that way gives back its exact bytes.  Otherwise the fix is refused: nothing else may
-change.
+Writing back replaces, in the file's own text, only the JSON value of the ``source`` of each cell a fix changed,
+written as it was (one line per list item with the same whitespace between them, non-ASCII raw or escaped as it
+was): every other byte stays, whatever wrote the file (Jupyter's indent of 1, Colab's 2, a hand edit).  The new
+file is read back and must hold exactly the old notebook with the new sources, or the fix is refused.
 """
 import ast
+import copy
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -59,15 +61,17 @@ class Notebook:
         return None
 
     def with_cell_sources(self, sources: Dict[int, str], raw: bytes) -> bytes:
-        """``raw`` (this notebook's bytes) with the cells of ``sources`` (index -> new text) given new source;
-        NotebookError if the file cannot be printed again byte for byte outside those sources."""
-        layout = _layout(self.data, raw)
-        for cell in self.cells:
-            if cell.index in sources:
-                entry = self.data["cells"][cell.index - 1]
-                entry["source"] = (sources[cell.index] if isinstance(entry["source"], str)
-                                   else sources[cell.index].splitlines(keepends=True))
-        return _dumped(self.data, layout)
+        """``raw`` (this notebook's bytes) with the cells of ``sources`` (index -> new text) given new source, and
+        not one other byte changed; NotebookError where that cannot be done (the result is read back to check)."""
+        cells = self.data["cells"]
+        new = _replaced_sources(raw.decode("utf-8"), cells, sources).encode("utf-8")
+        expected = copy.deepcopy(self.data)
+        for index, text in sources.items():
+            old = cells[index - 1]["source"]
+            expected["cells"][index - 1]["source"] = text if isinstance(old, str) else new_source_list(old, text)
+        if json.loads(new) != expected:
+            raise NotebookError("not fixed: the notebook would not read back as the fixed cells")
+        return new
 
     def edits_by_cell(self, edits: Sequence[Edit]) -> Optional[Dict[int, List[Edit]]]:
         """Module ``edits`` as edits of each cell's own text (positions within the cell); None where an edit
@@ -99,6 +103,12 @@ class Notebook:
                 edited = apply(padded, by_cell[cell.index])
                 sources[cell.index] = edited[:-1] if padded != cell.text and edited.endswith("\n") else edited
         return sources
+
+
+def source_lines(text: str) -> List[str]:
+    """``text`` as nbformat lists a source: split after each "\\n" only (not at the other breaks
+    ``str.splitlines`` knows, such as a form feed)."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
 def apply(text: str, edits: Sequence[Edit]) -> str:
@@ -226,31 +236,98 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-# -- printing the notebook again --------------------------------------------------------------------------------
-Layout = Tuple[Optional[int], bool, str, str]  # indent, ensure_ascii, newline, what follows the last brace
+# -- writing sources back -----------------------------------------------------------------------------------
+def _replaced_sources(text: str, cells: list, sources: Dict[int, str]) -> str:
+    """``text`` (a notebook's JSON) with the ``source`` value of each cell of ``sources`` (index -> new text)
+    replaced in place, written as the old one was (its list layout, its escaping); every other character stays."""
+    spans = []
+    for index, new in sources.items():
+        old = cells[index - 1]["source"]
+        start, end = _source_span(text, cells, index)
+        spans.append((start, end, _encoded_like(text[start:end], old, new)))
+    for start, end, value in sorted(spans, reverse=True):
+        text = text[:start] + value + text[end:]
+    return text
 
 
-def _layout(data: dict, raw: bytes) -> Layout:
-    """How ``raw`` was printed: the json.dumps settings (and newline, and ending) that give back its exact bytes.
-    The likeliest settings are tried first: each try prints the whole notebook, outputs included."""
-    text = raw.decode("utf-8")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    ending = text[len(text.rstrip()):]
-    indented = re.search(r"\n( +)\S", text[:1000])
-    seen = len(indented.group(1)) if indented else None
-    escaped = text.isascii() and "\\u" in text
-    for indent in dict.fromkeys((seen, 1, 2, 4, None)):
-        for ensure_ascii in (escaped, not escaped):
-            layout = (indent, ensure_ascii, newline, ending)
-            if _dumped(data, layout) == raw:
-                return layout
-    raise NotebookError("not fixed: the notebook's JSON is not laid out as Jupyter, Colab or json.dumps write it, "
-                        "so it cannot be written back without changing other bytes")
+def _source_span(text: str, cells: list, index: int) -> Tuple[int, int]:
+    """Where the JSON value of cell ``index``'s ``source`` is in ``text``: the k-th place a ``"source"`` key holds
+    that value, for the k-th cell that has it (cells with the same source are written alike)."""
+    value = cells[index - 1]["source"]
+    same = [i for i, cell in enumerate(cells, 1) if cell.get("source") == value and type(cell.get("source")) is type(
+        value)]
+    if isinstance(value, str):
+        body = _string_pattern(value)
+    elif value:
+        body = r"\[\s*" + r"\s*,\s*".join(_string_pattern(line) for line in value) + r"\s*\]"
+    else:
+        raise NotebookError("not fixed: the cell's source is an empty list")
+    found = [m.span(1) for m in re.finditer(r'"source"\s*:\s*(' + body + ")", text)]
+    if len(found) != len(same):
+        raise NotebookError("not fixed: the cell's source cannot be told apart from other text of the notebook")
+    return found[same.index(index)]
 
 
-def _dumped(data: dict, layout: Layout) -> bytes:
-    indent, ensure_ascii, newline, ending = layout
-    text = json.dumps(data, indent=indent, ensure_ascii=ensure_ascii)
-    if newline != "\n":
-        text = text.replace("\n", newline)
-    return (text + ending).encode("utf-8")
+_ESCAPES = {'"': r'\\"', "\\": r"\\\\", "\n": r"\\n", "\r": r"\\r", "\t": r"\\t", "\b": r"\\b",
+            "\f": r"\\f", "/": r"(?:/|\\/)"}
+
+
+_HTML_SAFE = frozenset("<>&'=")  # escaped as \\u003c... by writers that make JSON safe in HTML (Colab)
+
+
+def _string_pattern(value: str) -> str:
+    """A pattern for ``value`` as any JSON writer spells it: characters raw or escaped as \\uXXXX."""
+    parts = ['"']
+    for char in value:
+        code = ord(char)
+        if char in _ESCAPES:
+            parts.append(_ESCAPES[char])
+        elif code < 0x20:
+            parts.append(rf"\\u(?i:{code:04x})")
+        elif code < 0x80 and char not in _HTML_SAFE:
+            parts.append(re.escape(char))
+        elif code < 0x10000:
+            parts.append(rf"(?:{re.escape(char)}|\\u(?i:{code:04x}))")
+        else:
+            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+            parts.append(rf"(?:{re.escape(char)}|\\u(?i:{high:04x})\\u(?i:{low:04x}))")
+    parts.append('"')
+    return "".join(parts)
+
+
+def _encoded_like(old_text: str, old, new: str) -> str:
+    """``new`` as JSON written the way ``old_text`` (the JSON of ``old``) is.  For a list of lines, the lines that
+    did not change keep their own JSON text and the whitespace between them; new lines get the same whitespace, and
+    non-ASCII escaped if the old text escaped it."""
+    escaped = bool(re.search(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}", old_text)) or (
+        old_text.isascii() and not ("".join(old) if isinstance(old, list) else old).isascii())
+    encode = lambda line: json.dumps(line, ensure_ascii=escaped)  # noqa: E731
+    if isinstance(old, str):
+        return encode(new)
+    spans = [m.span() for m in _JSON_STRING.finditer(old_text)]
+    if len(spans) != len(old):
+        raise NotebookError("not fixed: the cell's source is not written as one string per line")
+    gaps = [old_text[end:start] for (_, end), (start, _) in zip(spans, spans[1:])]
+    default_gap = gaps[0] if gaps else "," + old_text[1:spans[0][0]]
+    pieces: List[Tuple[Optional[int], str]] = []  # (old element index or None, its JSON)
+    new_lines = new_source_list(old, new)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.extend((i, old_text[spans[i][0]:spans[i][1]]) for i in range(i1, i2))
+        else:
+            pieces.extend((None, encode(line)) for line in new_lines[j1:j2])
+    joined = pieces[0][1] if pieces else ""
+    for (before, _), (after, text) in zip(pieces, pieces[1:]):
+        kept = before is not None and after == before + 1
+        joined += (gaps[before] if kept else default_gap) + text
+    return old_text[:spans[0][0]] + joined + old_text[spans[-1][1]:]
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def new_source_list(old: list, new: str) -> List[str]:
+    """The list source of a cell whose text is now ``new``: one item per line, and an empty last item kept where
+    the old list had one (some writers add it)."""
+    lines = source_lines(new)
+    return lines + [""] if old and old[-1] == "" else lines
