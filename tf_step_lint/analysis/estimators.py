@@ -5,7 +5,7 @@ unresolved receiver is never assumed to be an Estimator.
 """
 import ast
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Set, Tuple
+from typing import List, Mapping, Optional, Set, Tuple, Union
 
 from tf_step_lint.analysis.index import FunctionInfo, argument, has_star
 from tf_step_lint.analysis.names import Names
@@ -134,8 +134,9 @@ class Lifecycles:
         params = self.names.symbol(call.func).info["params"]
         return True, argument(call, params.index("model_dir") if "model_dir" in params else None, "model_dir")
 
-    def loops_around(self, node: ast.AST, function: FunctionInfo) -> List[ast.stmt]:
-        """The loops of ``function`` (not of nested defs) that contain ``node``, outermost first."""
+    def loops_around(self, node: ast.AST, function: Union[FunctionInfo, ast.Module]) -> List[ast.stmt]:
+        """The loops of ``function`` (or of a module's own code; not of nested defs) that contain ``node``,
+        outermost first."""
         found: List[ast.stmt] = []
 
         def visit(statements) -> bool:
@@ -149,7 +150,7 @@ class Lifecycles:
                     return True
             return False
 
-        visit(function.node.body)
+        visit(function.body if isinstance(function, ast.Module) else function.node.body)
         return found
 
     def other_uses(self, construction: Construction, function: FunctionInfo, methods: Tuple[str, ...]

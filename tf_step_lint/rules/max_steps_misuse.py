@@ -39,7 +39,8 @@ class MaxStepsMisuse(Rule):
             if steps is not None:
                 if _surely_given(analysis, steps) and _surely_given(analysis, max_steps):
                     yield self.finding(analysis, call, BOTH)
-            elif site.function is not None and _repeated(analysis, call, max_steps, site.function):
+            elif _repeated(analysis, call, max_steps, site.function or analysis.tree):  # (a notebook's loop is
+                # the module's own code)
                 yield self.finding(analysis, max_steps, REPEATED.format(value=analysis.code_of(max_steps)),
                                    _fix(analysis, call))
 
