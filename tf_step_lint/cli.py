@@ -14,8 +14,8 @@ from tf_step_lint import __version__
 from tf_step_lint.cache import ResultCache, digest
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
-from tf_step_lint.files import CACHE_DIRECTORY, MAX_BYTES, NotWritten, Stamp, TooLarge, collect_files, is_notebook, \
-    read_source, write_atomically
+from tf_step_lint.files import (CACHE_DIRECTORY, MAX_BYTES, MAX_NOTEBOOK_BYTES, NotWritten, Stamp, TooLarge,
+                                collect_files, is_notebook, read_source, write_atomically)
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
@@ -145,9 +145,11 @@ def lint_stdin(args: argparse.Namespace) -> int:
     """Lint (``--fix``: fix, ``--diff``: diff) standard input as the file ``--stdin-filename`` names, as editors'
     plugins and formatters pipe a buffer in.  ``--fix`` writes the whole source, fixed or not, to standard output
     (a formatter replaces the buffer with it) and the findings left to standard error; no file is written."""
-    from tf_step_lint.engine import fix_source, lint_file
+    from tf_step_lint.engine import fix_notebook, fix_source, lint_file, lint_notebook
+    from tf_step_lint.notebook import NotPython
 
     name = args.stdin_filename or "stdin.py"
+    lint, fix = (lint_notebook, fix_notebook) if is_notebook(name) else (lint_file, fix_source)
     try:
         configuration = Configuration(_command_line(args), args.config)
         if args.force_exclude and configuration.excluded_with_folders(name):
@@ -157,21 +159,25 @@ def lint_stdin(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"tf-step-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    source = sys.stdin.buffer.read(MAX_BYTES + 1)
+    limit = MAX_NOTEBOOK_BYTES if is_notebook(name) else MAX_BYTES
+    source = sys.stdin.buffer.read(limit + 1)
     fixing = args.fix or args.diff
-    if selection is None:  # excluded: passed through untouched
-        findings, fixed, new = [], [], source
-    elif len(source) > MAX_BYTES:
-        findings, fixed, new = [Finding(ERROR_CODE, f"not checked: {TooLarge(len(source))}", 1, 1)], [], source
-    elif fixing:
-        result = fix_source(source, selection, unsafe=args.unsafe_fixes)
-        findings, fixed, new = result.findings, result.fixed, result.source
-    else:
-        edits = args.format in ("json", "sarif")
-        findings, fixed, new = lint_file(source, selection, edits=edits).findings, [], source
+    findings, fixed, new = [], [], source
+    try:
+        if selection is None:  # excluded: passed through untouched
+            pass
+        elif len(source) > limit:
+            findings = [Finding(ERROR_CODE, f"not checked: {TooLarge(len(source), limit)}", 1, 1)]
+        elif fixing:
+            result = fix(source, selection, unsafe=args.unsafe_fixes)
+            findings, fixed, new = result.findings, result.fixed, result.source
+        else:
+            findings = lint(source, selection, edits=args.format in ("json", "sarif")).findings
+    except NotPython as note:
+        print(f"tf-step-lint: {name}: {note}", file=sys.stderr)
     results = [(name, finding) for finding in findings]
     if args.diff:
-        sys.stdout.write(_diff(name, source, new) if new != source else "")
+        sys.stdout.write((_notebook_diff if is_notebook(name) else _diff)(name, source, new) if new != source else "")
         render([r for r in results if r[1].code == ERROR_CODE], "text", args.unsafe_fixes, sys.stderr)
     elif args.fix:
         sys.stdout.buffer.write(new)

@@ -190,8 +190,8 @@ def _masked(text: str) -> Tuple[str, Tuple[int, ...], bool]:
         if number in masked:
             continuing = line.endswith("\\")
             continue
-        if continuing:  # `!pip install a \` goes on here
-            lines[number - 1], continuing = (_indent(line) + "pass", line.endswith("\\"))
+        if continuing:  # `!pip install a \` goes on here: a blank line
+            lines[number - 1], continuing = "", line.endswith("\\")
             masked.append(number)
             continue
         assigned = _ASSIGNED_FROM_SHELL.match(line)
