@@ -1,5 +1,6 @@
 """The pre-commit hooks, for real: `pre-commit try-repo` on a temporary git repository."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -25,16 +26,19 @@ def _try_repo(hook, repo, env):
 def test_check_hook_fails_on_the_bug_and_passes_after_the_fix_hook(tmp_path, hook_env):
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "train.py").write_text(BUGGY)
+    shutil.copy(ROOT / "tests" / "fixtures" / "notebooks" / "jupyter_estimator.ipynb", tmp_path / "train.ipynb")
     (tmp_path / "README.txt").write_text("not python\n")
     subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
 
     check = _try_repo("tf-step-lint", tmp_path, hook_env)
     assert check.returncode == 1, check.stdout + check.stderr
     assert "train.py:6:54: TSL101" in check.stdout
+    assert "train.ipynb:cell 4:8:26: TSL101" in check.stdout  # types_or: [python, jupyter]
 
     fix = _try_repo("tf-step-lint-fix", tmp_path, hook_env)
     assert fix.returncode == 1 and "files were modified by this hook" in fix.stdout, fix.stdout + fix.stderr
     assert "global_step=tf.compat.v1.train.get_or_create_global_step()" in (tmp_path / "train.py").read_text()
+    assert "global_step=tf.compat.v1.train.get_or_create_global_step()" in (tmp_path / "train.ipynb").read_text()
 
     subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
     again = _try_repo("tf-step-lint", tmp_path, hook_env)
