@@ -4,12 +4,17 @@ For every input: linting does not raise; ``--fix`` output parses; a second fix c
 fixed nodes are unchanged; a source with no fixable finding comes back byte-identical.  Mutations that keep the
 program's meaning (renaming the ``tf`` alias, comments, CRLF, a BOM, tabs) must also keep the findings.
 
-The budget is TF_STEP_LINT_FUZZ_SECONDS (default 120, shared by the two fuzzers); raise it for long runs.  Each
+Notebooks are fuzzed too: seeds cut into cells, with IPython lines, markdown cells and outputs between them, in every
+layout writers use, and the notebook JSON itself mutated.  Linting and fixing never raise; a fix changes only code
+cells' sources, never an IPython line, and a second fix changes nothing.
+
+The budget is TF_STEP_LINT_FUZZ_SECONDS (default 120, shared by the three fuzzers); raise it for long runs.  Each
 failing input is printed; save it under tests/fixtures/fuzz/ so that it stays a regression test.
 """
 import ast
 import difflib
 import io
+import json
 import os
 import random
 import re
@@ -28,12 +33,14 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tests.markers import apply_edits, python_blocks, strip
 from tf_step_lint import fixes
-from tf_step_lint.engine import _lint, _with_edits, fix_source, lint_source, parse, rules_that_may_fire
+from tf_step_lint.engine import (_lint, _with_edits, fix_notebook, fix_source, lint_notebook, lint_source, parse,
+                                 rules_that_may_fire)
+from tf_step_lint.notebook import NotPython
 from tf_step_lint.parsing import python_lines
 from tf_step_lint.codes import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = float(os.environ.get("TF_STEP_LINT_FUZZ_SECONDS", "120")) / 2
+BUDGET = float(os.environ.get("TF_STEP_LINT_FUZZ_SECONDS", "120")) / 3
 TRAILER = "\n# tensorflow estimator model_fn minimize EstimatorSpec export_saved_model Saver global_step keras\n"
 FUZZ_FIXTURES = sorted((Path(__file__).parent / "fixtures" / "fuzz").glob("*.py"))
 STATS: Counter = Counter()  # what the inputs exercised, printed with -s
@@ -289,3 +296,112 @@ def test_generated_programs_next_to_training_code_keep_every_property():
 @pytest.mark.parametrize("path", FUZZ_FIXTURES, ids=[p.stem for p in FUZZ_FIXTURES])
 def test_inputs_fuzzing_once_broke_keep_every_property(path):
     check(path.read_bytes())
+
+
+# -- notebooks ------------------------------------------------------------------------------------------------
+IPYTHON_LINES = ["%matplotlib inline", "!pip install -q tensorflow==1.15", "files = !ls", "tf.estimator?",
+                 "%load_ext autoreload", "??tf.train", "!echo a \\\n  b"]
+
+
+def _cells(source: str, rng: random.Random) -> List[dict]:
+    """``source`` cut into code cells before random top-level lines, with IPython lines, cell magics and
+    markdown cells between, outputs and metadata on some."""
+    lines, cells, current = source.splitlines(keepends=True), [], []
+    continuations = ("@", ")", "]", "}", "else", "elif", "except", "finally")
+    for line in lines:
+        if current and line[:1].strip() and not line.startswith(continuations) and rng.random() < 0.3:
+            cells.append("".join(current))
+            current = []
+        current.append(line)
+    cells.append("".join(current))
+    notebook = []
+    for text in cells:
+        if rng.random() < 0.3:
+            text = rng.choice(IPYTHON_LINES) + "\n" + text
+        if rng.random() < 0.1:
+            text = "%%time\n" + text
+        source_value = text.splitlines(keepends=True) if rng.random() < 0.8 else text
+        notebook.append({"cell_type": "code", "execution_count": rng.choice([None, 1, 7]), "metadata": {},
+                         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["é ✓\n"]}]
+                         if rng.random() < 0.3 else [], "source": source_value})
+        if rng.random() < 0.2:
+            notebook.append({"cell_type": rng.choice(["markdown", "raw"]), "metadata": {},
+                             "source": ["optimizer.minimize(loss)  # not code\n"]})
+        if rng.random() < 0.05:
+            notebook.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                             "source": ["%%bash\n", "echo hi\n"]})
+    return notebook
+
+
+def _written(data: dict, rng: random.Random) -> bytes:
+    """``data`` as one of the writers writes it: Jupyter, Colab, compact, escaped, CRLF, with or without a newline."""
+    text = json.dumps(data, indent=rng.choice([1, 2, 4, None]), ensure_ascii=rng.random() < 0.3,
+                      sort_keys=rng.random() < 0.5)
+    if rng.random() < 0.1:
+        text = text.replace("\n", "\r\n")
+    return (text + rng.choice(["\n", ""])).encode("utf-8")
+
+
+def check_notebook(raw: bytes) -> None:
+    """Linting and fixing never raise; a fix changes only code cells' sources (never an IPython line), keeps the
+    JSON valid, and a second fix changes nothing.  A notebook of another language is passed over (NotPython)."""
+    try:
+        lint_notebook(raw)
+    except NotPython:
+        with pytest.raises(NotPython):
+            fix_notebook(raw, unsafe=True)
+        return
+    result = fix_notebook(raw, unsafe=True)
+    STATS.update(notebooks=1, notebooks_fixed=result.source != raw)
+    if result.source == raw:
+        return
+    old, new = json.loads(raw), json.loads(result.source)
+    old_sources = [c.get("source") for c in old["cells"]]
+    new_sources = [c.get("source") for c in new["cells"]]
+    for cell in (*old["cells"], *new["cells"]):
+        cell["source"] = None
+    assert old == new, "a fix changed something else than a cell's source"
+    for before, after in zip(old_sources, new_sources):
+        if before != after:
+            before_text = "".join(before) if isinstance(before, list) else before
+            after_text = "".join(after) if isinstance(after, list) else after
+            kept = [line for line in before_text.split("\n") if line.lstrip().startswith(("%", "!", "?"))]
+            assert all(line in after_text.split("\n") for line in kept), "a fix changed an IPython line"
+    assert fix_notebook(result.source, unsafe=True).source == result.source, "a second --fix changed it again"
+
+
+def _mutated_json(raw: bytes, rng: random.Random) -> bytes:
+    """The notebook's JSON broken or reshaped: truncated, a byte changed, a key dropped, a value retyped."""
+    choice = rng.randrange(4)
+    if choice == 0:
+        return raw[:rng.randrange(len(raw) + 1)]
+    if choice == 1:
+        position = rng.randrange(len(raw))
+        return raw[:position] + bytes([rng.randrange(256)]) + raw[position + 1:]
+    data = json.loads(raw)
+    targets = [data, *data["cells"]]
+    target = rng.choice(targets)
+    key = rng.choice(list(target))
+    if choice == 2:
+        del target[key]
+    else:
+        target[key] = rng.choice([None, 3, "text", [], {}, [1, "a"], {"source": []}])
+    return json.dumps(data, indent=1).encode()
+
+
+def test_notebooks_of_the_seeds_in_every_layout_and_their_mutated_json_keep_every_property():
+    deadline = time.monotonic() + BUDGET
+    runs = 0
+    while time.monotonic() < deadline or runs < len(SEEDS):
+        rng = random.Random(runs)
+        data = {"cells": _cells(SEEDS[runs % len(SEEDS)], rng), "metadata": {"kernelspec": {"language": "python"}},
+                "nbformat": 4, "nbformat_minor": rng.choice([4, 5])}
+        raw = _written(data, rng)
+        context = f"seed source {runs % len(SEEDS)} (random.Random({runs}))"
+        try:
+            check_notebook(raw)
+            check_notebook(_mutated_json(raw, rng))
+        except Exception as error:
+            raise AssertionError(f"{context}: {error}\n--- notebook ---\n{raw.decode(errors='replace')}") from error
+        runs += 1
+    print(f"\nfuzzed {runs} notebooks; all inputs so far: {dict(STATS)}")
