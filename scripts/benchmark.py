@@ -4,6 +4,7 @@
     python scripts/benchmark.py synthetic [--files N]   # a generated tree (deterministic), and its training/ part
     python scripts/benchmark.py big-file                # one generated 10k- and 100k-line file: is cost linear?
     python scripts/benchmark.py server [--files N]      # the language server: latency after a change, memory
+    python scripts/benchmark.py notebook                # a 30 MB notebook of images against its 200 lines of code
 
 Every measurement is a separate process, timed by wall clock, with its peak memory (the largest resident set of
 the process and of the workers it waited for), except the in-process re-analysis, which is what a language server
@@ -301,6 +302,40 @@ def _peak_of(pid: int) -> float:
     return float("nan")
 
 
+def notebook(directory: Path, runs: int = 5) -> None:
+    """A notebook of 30 MB of image outputs around 200 lines of training code, against those 200 lines as a .py
+    file: outputs must not cost time.  Each is linted cold (no cache) ``runs`` times; medians."""
+    import base64
+    import json
+    import random
+
+    code = directory / "training.py"
+    write_training_file(code, 200)
+    lines = code.read_text().splitlines(keepends=True)
+    rng = random.Random(0)
+    image = base64.b64encode(rng.randbytes(300_000)).decode()
+    sources = [[]]
+    for line in lines:  # a cell of at least 15 lines ends before a top-level statement
+        if len(sources[-1]) >= 15 and line[:1].strip() and not line.startswith((")", "@")):
+            sources.append([])
+        sources[-1].append(line)
+    outputs = [{"output_type": "display_data", "metadata": {},
+                "data": {"image/png": image, "text/plain": ["<Figure>"]}}]
+    cells = [{"cell_type": "code", "execution_count": number, "id": f"c{number}", "metadata": {}, "source": source,
+              "outputs": outputs * (75 // len(sources) + 1)} for number, source in enumerate(sources, 1)]
+    path = directory / "images.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
+    command = [sys.executable, "-m", "tf_step_lint", "--no-cache", "-q"]
+    py = statistics.median(measure([*command, str(code)])[0] for _ in range(runs))
+    nb = statistics.median(measure([*command, str(path)])[0] for _ in range(runs))
+    print(f"\n| {len(lines)} lines of training code | size | lint, cold (s) |")
+    print("|---|---:|---:|")
+    print(f"| as a .py file | {code.stat().st_size / 1e3:.0f} kB | {py:.2f} |")
+    print(f"| in a notebook with {sum(len(c['outputs']) for c in cells)} image outputs | "
+          f"{path.stat().st_size / 1e6:.0f} MB | {nb:.2f} |")
+    print(f"\nnotebook / .py: {nb / py:.2f} (goal: about 1)")
+
+
 def report(title: str, paths: List[str], tools: Tools, jobs: int, scratch: str) -> None:
     tree = paths[0] if len(paths) == 1 else _joined(paths, Path(scratch, "joined"))
     whole = tools.rows(tree, jobs)
@@ -325,6 +360,7 @@ def main() -> int:
     synthetic = sub.add_parser("synthetic")
     synthetic.add_argument("--files", type=int, default=3000)
     sub.add_parser("big-file")
+    sub.add_parser("notebook")
     lsp = sub.add_parser("server")
     lsp.add_argument("--files", type=int, default=1000)
     floor = sub.add_parser("_parse")
@@ -346,6 +382,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         if args.mode == "big-file":
             big_file(Path(scratch))
+            return 0
+        if args.mode == "notebook":
+            notebook(Path(scratch))
             return 0
         tools = Tools(args.torchfix, args.ruff)
         if args.mode == "real":
