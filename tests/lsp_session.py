@@ -2,6 +2,7 @@
 JSON-RPC with it over stdio; what the server publishes is recorded, and waited for with a guard timeout."""
 import asyncio
 import sys
+import typing
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
@@ -45,9 +46,18 @@ class Session:
         self.registrations.extend(params.registrations)
 
     async def __aenter__(self) -> "Session":
+        # lsprotocol's converter has no hook for the notebook filter's union (LSP 3.18), so the client could not
+        # read the server's notebookDocumentSync; the client keeps it as the JSON it is
+        notebook_filter = typing.Union[str, types.NotebookDocumentFilterNotebookType,
+                                       types.NotebookDocumentFilterScheme, types.NotebookDocumentFilterPattern, None]
+        self.client.protocol._converter.register_structure_hook(notebook_filter, lambda value, _: value)
         await self.client.start_io(sys.executable, "-m", "tf_step_lint", "server", cwd=str(self.folder), env=self.env)
+        capabilities = client_capabilities(self.editor)
+        if capabilities.notebook_document is None:  # VS Code syncs notebooks (LSP 3.17); its recorded capabilities
+            capabilities.notebook_document = types.NotebookDocumentClientCapabilities(  # predate that
+                types.NotebookDocumentSyncClientCapabilities())
         self.initialized = await self.client.initialize_session(types.InitializeParams(
-            capabilities=client_capabilities(self.editor), initialization_options=self.options,
+            capabilities=capabilities, initialization_options=self.options,
             workspace_folders=[types.WorkspaceFolder(self.folder.as_uri(), self.folder.name)]))
         return self
 

@@ -17,7 +17,7 @@ from lsprotocol import types  # noqa: E402
 from tests.lsp_session import Session  # noqa: E402
 from tests.markers import apply_edits  # noqa: E402
 from tests.test_project import INCREMENT, _project  # noqa: E402
-from tests.test_stdin import FIXED, TRAIN  # noqa: E402
+from tests.test_stdin import FIXED, STEP, TRAIN  # noqa: E402
 
 
 def scenario(test):
@@ -382,3 +382,62 @@ async def test_a_bug_in_a_check_shows_as_one_tsl000_and_the_server_goes_on(tmp_p
         assert error.code == "TSL000" and "internal error KeyError" in error.message
         assert any("Traceback" in log and "a bug" in log for log in session.logs)
         assert "TSL101" in codes(await session.diagnostics(session.open(folder / "train.py"), 1))
+
+
+def _open_notebook(session: Session, folder: Path, cells: List[tuple]) -> List[str]:
+    """Open a notebook document (LSP 3.17) of ``cells`` ((kind, text) pairs); the cells' URIs."""
+    uri = (folder / "nb.ipynb").as_uri()
+    cell_uris = [f"vscode-notebook-cell:{folder / 'nb.ipynb'}#C{i}" for i in range(len(cells))]
+    session.versions[uri] = 1
+    session.client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        types.NotebookDocument(uri, "jupyter-notebook", 1, [types.NotebookCell(kind, cell_uri) for (kind, _), cell_uri
+                                                            in zip(cells, cell_uris)]),
+        [types.TextDocumentItem(cell_uri, "python" if kind == types.NotebookCellKind.Code else "markdown", 1, text)
+         for (kind, text), cell_uri in zip(cells, cell_uris)]))
+    return [uri, *cell_uris]
+
+
+def _change_cell(session: Session, uri: str, cell_uri: str, text: str) -> None:
+    session.versions[uri] += 1
+    session.client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+        types.VersionedNotebookDocumentIdentifier(session.versions[uri], uri),
+        types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
+            types.NotebookDocumentCellContentChanges(types.VersionedTextDocumentIdentifier(session.versions[uri],
+                                                                                           cell_uri),
+                                                     [types.TextDocumentContentChangeWholeDocument(text)])]))))
+
+
+@scenario
+async def test_notebook_documents_get_diagnostics_per_cell_quick_fixes_and_fix_all(tmp_path):
+    code, markup = types.NotebookCellKind.Code, types.NotebookCellKind.Markup
+    model_fn = "".join(TRAIN.format(noqa="").split("\n\n\n")[1]) + "\n"
+    loop = "estimator = tf.estimator.Estimator(model_fn, model_dir='m')\nfor epoch in range(3):\n" \
+           "    estimator.train(input_fn, max_steps=100)\n"
+    async with Session(tmp_path) as session:
+        assert session.initialized.capabilities.notebook_document_sync is not None
+        uri, intro, imports, model, training = _open_notebook(session, tmp_path, [
+            (markup, "# Training"), (code, "%matplotlib inline\nimport tensorflow as tf\n"), (code, model_fn),
+            (code, loop)])
+        (step,) = await session.diagnostics(model, 1)
+        assert (step.code, step.range.start.line) == ("TSL101", 2)
+        (repeated,) = await session.diagnostics(training, 1)
+        assert repeated.code == "TSL108"
+        assert not await session.diagnostics(imports, 1) and not await session.diagnostics(intro, 1)
+        fix = next(a for a in await session.actions(model, 2) if a.title.startswith("Fix TSL101"))
+        (change,) = fix.edit.document_changes
+        assert change.text_document.uri == model
+        fixed = applied(model_fn, fix)
+        assert STEP in fixed
+        _change_cell(session, uri, model, fixed)
+        assert not await session.diagnostics(model, where=lambda d: not d)
+        (fix_all,) = await session.actions(training, 0, only=["source.fixAll.tf-step-lint"]) or [None]
+        assert fix_all is None  # only the unsafe max_steps fix is left, and unsafe fixes are off
+        session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            {"tf-step-lint": {"unsafeFixes": True}}))
+        (fix_all,) = await session.actions(training, 0, only=["source.fixAll.tf-step-lint"])
+        (change,) = fix_all.edit.document_changes
+        assert change.text_document.uri == training and "steps=100" in applied(loop, fix_all)
+        cells = [types.TextDocumentIdentifier(cell) for cell in (intro, imports, model, training)]
+        session.client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+            types.NotebookDocumentIdentifier(uri), cells))
+        await session.until(lambda: not session.latest(training).diagnostics)

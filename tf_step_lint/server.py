@@ -12,12 +12,13 @@ Client settings (``initializationOptions``, or ``workspace/didChangeConfiguratio
 import asyncio
 import functools
 import gc
+import json
 import os
 import re
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from lsprotocol import types
@@ -38,8 +39,10 @@ SOURCE = "tf-step-lint"
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 DEBOUNCE_SECONDS = 0.05  # within a burst of typing, a check waits this long after the last keystroke
 PYTHON_SUFFIXES = (".py", ".pyi")
+CODE_SUFFIXES = (*PYTHON_SUFFIXES, ".ipynb")  # files whose code the workspace reads
 # The files whose changes on disk matter: code, and the project files settings and target versions come from.
-WATCHED = ("**/*.py", "**/*.pyi", "**/pyproject.toml", "**/setup.cfg", "**/setup.py", "**/requirements*.txt",
+WATCHED = ("**/*.py", "**/*.pyi", "**/*.ipynb", "**/pyproject.toml", "**/setup.cfg", "**/setup.py",
+           "**/requirements*.txt",
            "**/Pipfile", "**/environment.y*ml", "**/Dockerfile")
 
 
@@ -63,7 +66,10 @@ class ClientSettings:
 
 class StepLintServer(LanguageServer):
     def __init__(self):
-        super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=types.NotebookDocumentSyncOptions(
+                             [types.NotebookDocumentFilterWithCells([types.NotebookCellLanguage("python")])],
+                             save=True))
         self.settings = ClientSettings()
         self.analysis: Optional[Workspace] = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tf-step-lint")
@@ -77,11 +83,29 @@ class StepLintServer(LanguageServer):
 
     # -- documents ---------------------------------------------------------------------------------------
     def document(self, uri: str) -> Optional[TextDocument]:
-        """The open document ``uri`` if it is Python code this server checks."""
+        """The open document ``uri`` if it is Python code this server checks on its own (a notebook's cells are
+        checked with their notebook)."""
         document = self.workspace.text_documents.get(uri)
-        if document is None or not _is_python(document):
+        if document is None or not _is_python(document) or self.workspace.get_notebook_document(cell_uri=uri):
             return None
         return document
+
+    def notebook(self, uri: str) -> Optional["Cells"]:
+        """The open notebook ``uri``, or the notebook whose cell ``uri`` is, with its cells' documents."""
+        notebook = (self.workspace.notebook_documents.get(uri)
+                    or self.workspace.get_notebook_document(cell_uri=uri))
+        if notebook is None:
+            return None
+        return Cells(notebook, [self.workspace.get_text_document(cell.document) for cell in notebook.cells])
+
+    def checked_text(self, uri: str) -> Optional[tuple]:
+        """(version, text, path) of what a check of ``uri`` reads: a document's text, or for a notebook its cells
+        as notebook JSON."""
+        notebook = self.workspace.notebook_documents.get(uri)
+        if notebook is not None:
+            return notebook.version, self.notebook(uri).as_json(), _path(uri)
+        document = self.document(uri)
+        return (document.version, document.source, _path(uri)) if document is not None else None
 
     def changed(self, uri: str) -> None:
         """Debounce on both edges: the first change after a pause is checked at once (one keystroke shows its
@@ -96,16 +120,16 @@ class StepLintServer(LanguageServer):
         waiting = self._pending.pop(uri, None)
         if waiting is not None:
             waiting.cancel()
-        if self.document(uri) is not None:
+        if self.checked_text(uri) is not None:
             self._pending[uri] = asyncio.ensure_future(self._check(uri, delay))
 
     async def _check(self, uri: str, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
-        document = self.document(uri)
-        if document is None:
+        read = self.checked_text(uri)
+        if read is None:
             return
-        version, text, path = document.version, document.source, _path(uri)
+        version, text, path = read
         checked = await self.run(self._check_in_worker, uri, version, path, text)
         if checked is None or self._version(uri) != version:
             return  # the document changed (or closed) meanwhile: the check of its new text publishes
@@ -133,17 +157,23 @@ class StepLintServer(LanguageServer):
         return checked.findings, affected | checked.affected
 
     def _version(self, uri: str) -> Optional[int]:
-        document = self.workspace.text_documents.get(uri)
+        document = self.workspace.notebook_documents.get(uri) or self.workspace.text_documents.get(uri)
         return document.version if document is not None else -1
 
     def publish(self, uri: str, findings: List[Finding], version: Optional[int] = None) -> None:
+        cells = self.workspace.notebook_documents.get(uri) and self.notebook(uri)
+        if cells:  # each cell has its own diagnostics
+            for index, document in enumerate(cells.documents, 1):
+                mine = [f for f in findings if (f.cell or cells.first_code) == index]
+                self.publish(document.uri, mine, document.version)
+            return
         document = self.workspace.text_documents.get(uri)
         lines = python_lines(document.source) if document is not None else []
         diagnostics = [_diagnostic(finding, lines, document) for finding in findings]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
 
     def recheck_open(self) -> None:
-        for uri in list(self.workspace.text_documents):
+        for uri in [*self.workspace.text_documents, *self.workspace.notebook_documents]:
             self.schedule(uri)
 
     # -- the workspace -----------------------------------------------------------------------------------
@@ -173,11 +203,11 @@ class StepLintServer(LanguageServer):
             await self.run(self.analysis.settings_changed)
             self.workspace_restart()
             return
-        if any(kind != types.FileChangeType.Changed and path.endswith(PYTHON_SUFFIXES) for path, kind in paths):
+        if any(kind != types.FileChangeType.Changed and path.endswith(CODE_SUFFIXES) for path, kind in paths):
             await self.run(self.analysis.walk)
         affected: Set[str] = set()
         for path, kind in paths:
-            if path.endswith(PYTHON_SUFFIXES):
+            if path.endswith(CODE_SUFFIXES):
                 affected |= await self.run(self._file_changed, path, kind)
         for path in affected:
             uri = from_fs_path(path)
@@ -203,36 +233,42 @@ class StepLintServer(LanguageServer):
 
     # -- code actions ------------------------------------------------------------------------------------
     async def code_actions(self, params: types.CodeActionParams) -> List[types.CodeAction]:
-        document = self.document(params.text_document.uri)
-        if document is None:
+        uri = params.text_document.uri
+        cells = self.notebook(uri)
+        document = self.document(uri) if cells is None else self.workspace.get_text_document(uri)
+        read = self.checked_text(cells.notebook.uri if cells else uri)
+        if document is None or read is None:
             return []
+        version, text, path = read
+        cell = cells.index(uri) if cells else None
+        documents = {None: document} if cells is None else dict(enumerate(cells.documents, 1))
         only = params.context.only
         wanted = functools.partial(_wanted, only)
-        path, version, text = _path(document.uri), document.version, document.source
         actions: List[types.CodeAction] = []
         findings = await self.run(self._findings_with_edits, path, text)
-        lines = python_lines(text)
+        lines = python_lines(document.source)
         if wanted(types.CodeActionKind.QuickFix):
             reported = {(d.range.start.line, d.code) for d in params.context.diagnostics if d.source == SOURCE}
             start, end = _server_range(document, params.range)
             for finding in findings:
                 in_range = start.line <= finding.line - 1 <= end.line
-                if finding.code == ERROR_CODE or not (in_range or (finding.line - 1, finding.code) in reported):
+                if finding.code == ERROR_CODE or finding.cell != cell or not (
+                        in_range or (finding.line - 1, finding.code) in reported):
                     continue
                 diagnostic = _diagnostic(finding, lines, document)
                 if finding.fix is not None and finding.fix.edits:
-                    actions.append(self._quick_fix(document, finding, diagnostic, lines))
+                    actions.append(self._quick_fix(documents, finding, diagnostic))
                 noqa = _noqa_edit(lines, finding)
                 if noqa is not None:
                     actions.append(types.CodeAction(
                         f"Ignore {finding.code} on this line", kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic], edit=self._edit(document, lines, [noqa])))
+                        diagnostics=[diagnostic], edit=_workspace_edit(documents, [replace(noqa, cell=cell)])))
         if wanted(FIX_ALL) and any(f.fixable_at(self.settings.unsafe_fixes) for f in findings):
             fixed = await self.run(self._fixed_in_worker, path, text)
-            if fixed is not None and fixed != text and self._version(document.uri) == version:
+            if fixed is not None and fixed != text and self._version(cells.notebook.uri if cells else uri) == version:
                 title = "Fix all tf-step-lint findings" + (" (unsafe fixes too)" if self.settings.unsafe_fixes else "")
-                actions.append(types.CodeAction(title, kind=FIX_ALL,
-                                                edit=self._edit(document, lines, list(text_edits(text, fixed)))))
+                edits = cells.edits_to(fixed) if cells else list(text_edits(text, fixed))
+                actions.append(types.CodeAction(title, kind=FIX_ALL, edit=_workspace_edit(documents, edits)))
         return actions
 
     def _findings_with_edits(self, path: str, text: str) -> List[Finding]:
@@ -243,18 +279,61 @@ class StepLintServer(LanguageServer):
         self.analysis.buffer(path, text)
         return self.analysis.fixed(path, self.settings.unsafe_fixes) if self.analysis.is_linted(path) else None
 
-    def _quick_fix(self, document: TextDocument, finding: Finding, diagnostic: types.Diagnostic,
-                   lines: List[str]) -> types.CodeAction:
+    @staticmethod
+    def _quick_fix(documents: Dict[Optional[int], TextDocument], finding: Finding, diagnostic: types.Diagnostic
+                   ) -> types.CodeAction:
         safe = finding.fix.applicability == SAFE
         title = f"Fix {finding.code}: {_fix_summary(finding)}" + ("" if safe else " (unsafe)")
         return types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                                is_preferred=safe, edit=self._edit(document, lines, list(finding.fix.edits)))
+                                is_preferred=safe, edit=_workspace_edit(documents, list(finding.fix.edits)))
 
-    @staticmethod
-    def _edit(document: TextDocument, lines: List[str], edits: List[Edit]) -> types.WorkspaceEdit:
-        text_edits_ = [types.TextEdit(_range(lines, document, edit.start, edit.end), edit.content) for edit in edits]
+
+@dataclass(frozen=True)
+class Cells:
+    """An open notebook and its cells' documents, in order: what a check of the notebook reads."""
+
+    notebook: types.NotebookDocument
+    documents: List[TextDocument]
+
+    def as_json(self) -> str:
+        """The cells as an nbformat 4 notebook, which the engine reads as it reads a file (markdown cells count in
+        the cell numbers, as in the file)."""
+        cells = [{"cell_type": "code" if cell.kind == types.NotebookCellKind.Code else "markdown", "metadata": {},
+                  "source": document.source, "outputs": [], "execution_count": None}
+                 for cell, document in zip(self.notebook.cells, self.documents)]
+        return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+    def index(self, uri: str) -> Optional[int]:
+        return next((i for i, document in enumerate(self.documents, 1) if document.uri == uri), None)
+
+    @property
+    def first_code(self) -> int:
+        """Where a finding about the whole notebook is shown."""
+        return next((i for i, cell in enumerate(self.notebook.cells, 1) if cell.kind == types.NotebookCellKind.Code),
+                    1)
+
+    def edits_to(self, fixed: str) -> List[Edit]:
+        """The edits, cell by cell, that turn the cells into those of ``fixed`` (notebook JSON)."""
+        new = json.loads(fixed)["cells"]
+        edits: List[Edit] = []
+        for index, (document, cell) in enumerate(zip(self.documents, new), 1):
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            if text != document.source:
+                edits.extend(replace(edit, cell=index) for edit in text_edits(document.source, text))
+        return edits
+
+
+def _workspace_edit(documents: Dict[Optional[int], TextDocument], edits: List[Edit]) -> types.WorkspaceEdit:
+    """``edits`` as one WorkspaceEdit: each edit applies to the document of its cell (None: the file itself)."""
+    changes = []
+    for cell in dict.fromkeys(edit.cell for edit in edits):
+        document = documents[cell]
+        lines = python_lines(document.source)
+        text_edits_ = [types.TextEdit(_range(lines, document, e.start, e.end), e.content) for e in edits
+                       if e.cell == cell]
         identifier = types.OptionalVersionedTextDocumentIdentifier(document.uri, document.version)
-        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(identifier, text_edits_)])
+        changes.append(types.TextDocumentEdit(identifier, text_edits_))
+    return types.WorkspaceEdit(document_changes=changes)
 
 
 def _without_gc(function: Callable, args: tuple):
@@ -419,6 +498,25 @@ def make_server() -> StepLintServer:
             other = from_fs_path(path)
             if other in server.workspace.text_documents:
                 server.schedule(other)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(params: types.DidOpenNotebookDocumentParams) -> None:
+        server.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> None:
+        if server.settings.run == "onType":
+            server.changed(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None:
+        server.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(params: types.DidCloseNotebookDocumentParams) -> None:
+        for cell in params.cell_text_documents:
+            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(cell.uri, []))
+        asyncio.ensure_future(server.run(server.analysis.buffer, _path(params.notebook_document.uri), None))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:

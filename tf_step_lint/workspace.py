@@ -13,9 +13,11 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from tf_step_lint.codes import ERROR_CODE
 from tf_step_lint.config import Configuration, Settings, forget_project_files
-from tf_step_lint.engine import Linted, fix_source, lint_file
-from tf_step_lint.files import MAX_BYTES, Stamp, TooLarge, collect_files, is_notebook, read_source
+from tf_step_lint.engine import Linted, fix_notebook, fix_source, lint_file, lint_notebook
+from tf_step_lint.files import (MAX_BYTES, MAX_NOTEBOOK_BYTES, NOTEBOOK, Stamp, TooLarge, collect_files, is_notebook,
+                                read_source)
 from tf_step_lint.finding import Finding
+from tf_step_lint.notebook import NotPython
 from tf_step_lint.parsing import source_text
 from tf_step_lint.project import Project, ProjectIndex, external_roots
 
@@ -45,7 +47,6 @@ class Workspace:
     def walk(self) -> List[str]:
         """The Python files of the workspace folders, as ``tf-step-lint FOLDER`` would find them."""
         found, _ = collect_files(self.folders, self.configuration.excluded) if self.folders else ([], [])
-        found = [path for path in found if not is_notebook(path)]  # the server does not read notebooks yet
         self.use_files(found)
         return list(found)
 
@@ -64,7 +65,7 @@ class Workspace:
 
     def is_linted(self, path: str) -> bool:
         """A Python file the configuration does not exclude (an editor lints as `--force-exclude` would)."""
-        return path.endswith((".py", ".pyi")) and not self.configuration.excluded_with_folders(path)
+        return path.endswith((".py", ".pyi", NOTEBOOK)) and not self.configuration.excluded_with_folders(path)
 
     # -- changes -----------------------------------------------------------------------------------------
     def settings_changed(self) -> None:
@@ -122,7 +123,7 @@ class Workspace:
             return [source]
         selection = self.configuration.selection(path)
         modules = self.project.seen_from(path, selection.target)
-        return lint_file(source, selection, self.roots.get(path, NO_ROOTS), edits=True, modules=modules).findings
+        return self._lint(path, source, selection, edits=True, modules=modules).findings
 
     def fixed(self, path: str, unsafe: bool) -> Optional[str]:
         """``path``'s text with every safe fix (with ``unsafe``, every fix) applied, as `--fix` applies them; None
@@ -132,7 +133,11 @@ class Workspace:
             return None
         selection = self.configuration.selection(path)
         modules = self.project.seen_from(path, selection.target)
-        result = fix_source(self._read(path)[0], selection, self.roots.get(path, NO_ROOTS), unsafe, modules)
+        fix = fix_notebook if is_notebook(path) else fix_source
+        try:
+            result = fix(self._read(path)[0], selection, self.roots.get(path, NO_ROOTS), unsafe, modules)
+        except NotPython:
+            return None
         if not result.fixed:
             return None
         return result.source.decode("utf-8", "surrogatepass") if path in self.buffers else source_text(result.source)
@@ -145,15 +150,25 @@ class Workspace:
             return source
         selection = self.configuration.selection(path)
         modules = self.project.seen_from(path, selection.target)
-        linted = lint_file(source, selection, self.roots.get(path, NO_ROOTS), collect_calls=True, modules=modules)
+        linted = self._lint(path, source, selection, collect_calls=True, modules=modules)
         self.read_from[path] = set(self.project.dependencies(modules))
         return linted
+
+    def _lint(self, path: str, source: Union[str, bytes], selection, **options) -> Linted:
+        """lint_file, or for a notebook lint_notebook (one of another language has no findings)."""
+        if not is_notebook(path):
+            return lint_file(source, selection, self.roots.get(path, NO_ROOTS), **options)
+        raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+        try:
+            return lint_notebook(raw, selection, self.roots.get(path, NO_ROOTS), **options)
+        except NotPython:
+            return Linted([], [], False)
 
     def _source(self, path: str) -> Union[str, bytes, Finding]:
         """The open buffer of ``path`` (text), else its file (bytes, decoded as Python decodes them)."""
         if path in self.buffers:
             text = self.buffers[path]
-            if len(text) > MAX_BYTES:
+            if len(text) > (MAX_NOTEBOOK_BYTES if is_notebook(path) else MAX_BYTES):
                 return Finding(ERROR_CODE, f"not checked: {TooLarge(len(text.encode('utf-8', 'surrogatepass')))}",
                                1, 1)
             return text
