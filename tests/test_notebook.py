@@ -276,3 +276,25 @@ def test_nbqa_runs_the_flake8_plugin_on_notebooks(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.stdout.startswith("jupyter_estimator.ipynb:cell_3:8:26: TSL101 `minimize()` of "
                                     "GradientDescentOptimizer"), result.stdout + result.stderr
+
+
+def test_a_python_2_notebooks_python_2_cells_are_left_out_with_a_note_and_the_others_checked(tmp_path):
+    data = json.loads(notebook(IMPORTS, ['print "training"'], MODEL_FN))
+    data["metadata"] = {"kernelspec": {"language": "python", "name": "python2"},
+                        "language_info": {"name": "python", "version": "2.7.14"}}
+    (tmp_path / "py2.ipynb").write_text(json.dumps(data, indent=1))
+    result = run_cli("py2.ipynb", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 1 and lines(result) == [["py2.ipynb:cell", "3:3:54:"]]  # no TSL000
+    assert result.stderr == ("tf-step-lint: py2.ipynb: 1 cell(s) in Python 2 syntax left out (its kernel runs "
+                             "Python 2; tf-step-lint reads Python 3)\n")
+
+
+def test_ipython_lines_inside_brackets_strings_and_automagic_commands(tmp_path):
+    """`% n` continuing a statement is Python (string formatting), not a magic; `pip install` and `ls gs://...`
+    without `!` are IPython automagics; a Datalab `%bash` first line makes the cell shell."""
+    cells = [IMPORTS, ["pip install -q tensorflow\n", "ls gs://bucket/data\n", "message = ('%d steps'\n",
+                       "           % 10)\n", "doc = '''\n", "%not a magic\n", "'''"],
+             ["%bash\n", "gsutil ls gs://bucket\n"], MODEL_FN]
+    (tmp_path / "nb.ipynb").write_text(notebook(*cells))
+    result = run_cli("nb.ipynb", "--no-cache", cwd=tmp_path)
+    assert lines(result) == [["nb.ipynb:cell", "4:3:54:"]] and result.returncode == 1

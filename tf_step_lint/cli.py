@@ -439,7 +439,8 @@ class Task:
                 linted = lint(source, selection, roots, self.collect_calls, self.edits, modules)
                 depends = _project.dependencies(modules) if _project is not None else {}
                 return Outcome(linted.findings, calls=tuple(linted.calls), analysed=linted.analysed,
-                               digest=digest(source), stamp=stamp, depends=depends)
+                               digest=None if linted.note else digest(source), stamp=stamp, depends=depends,
+                               note=linted.note)  # (a note is said on every run: such a result is not cached)
             result = fix(source, selection, roots, self.unsafe, modules)
         except NotPython as note:
             return Outcome([], note=str(note))
@@ -447,17 +448,17 @@ class Task:
             result = replace(result, findings=lint(result.source, selection, roots, edits=True,
                                                    modules=modules).findings)
         if result.source == source:
-            return Outcome(result.findings)
+            return Outcome(result.findings, note=result.note)
         if self.diff:
             diff = (_notebook_diff if notebook else _diff)(path, source, result.source)
-            return Outcome([], fixed=result.fixed, diff=diff)
+            return Outcome([], fixed=result.fixed, diff=diff, note=result.note)
         try:
             write_atomically(path, source, result.source)
         except NotWritten as error:
             return Outcome([Finding(ERROR_CODE, f"not fixed: {error}", 1, 1)] + result.findings)
         except OSError as error:
             return Outcome([Finding(ERROR_CODE, f"not fixed: {error.strerror or error}", 1, 1)] + result.findings)
-        return Outcome(result.findings, fixed=result.fixed)
+        return Outcome(result.findings, fixed=result.fixed, note=result.note)
 
 
 @functools.lru_cache(maxsize=None)

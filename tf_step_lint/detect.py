@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
 
-from tf_step_lint.files import TooLarge, read_source
+from tf_step_lint.files import NOTEBOOK, TooLarge, is_notebook, read_source
 from tf_step_lint.parsing import NewerSyntax, TooDeep, parse_python, version_probe_lines
 from tf_step_lint.target import DEFAULT, LAST_TF1, Version, spelled
 
@@ -61,6 +61,8 @@ def from_code(root: str) -> Tuple[Version, str]:
             text, _ = read_source(path)  # only a regular file, not too large: a FIFO would block a plain read
         except (OSError, TooLarge):
             continue
+        if is_notebook(path):
+            text = _notebook_code(text)
         if b"tensorflow" not in text:
             continue
         tensorflow = True
@@ -95,13 +97,23 @@ def _tf2_evidence(text: bytes, v2_only: FrozenSet[bytes]) -> Optional[Tuple[int,
     return None
 
 
+def _notebook_code(raw: bytes) -> bytes:
+    """A notebook's code cells, as the module they form; nothing for one that cannot be read or is no Python."""
+    from tf_step_lint.notebook import NotebookError, NotPython, read_notebook
+
+    try:
+        return read_notebook(raw).module.encode("utf-8", "surrogatepass")
+    except (NotebookError, NotPython):
+        return b""
+
+
 def _python_files(root: str):
-    """The ``*.py`` files under ``root``, without virtualenvs, hidden and build folders, in a stable order
-    (``os.walk`` follows no symlinked folder)."""
+    """The ``*.py`` and ``*.ipynb`` files under ``root``, without virtualenvs, hidden and build folders, in a stable
+    order (``os.walk`` follows no symlinked folder)."""
     for folder, folders, files in os.walk(root):
         folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _SKIPPED_FOLDERS
                             and not os.path.exists(os.path.join(folder, f, "pyvenv.cfg")))
-        yield from (os.path.join(folder, f) for f in sorted(files) if f.endswith(".py"))
+        yield from (os.path.join(folder, f) for f in sorted(files) if f.endswith((".py", NOTEBOOK)))
 
 
 def declared(directory: str) -> Optional[Tuple[Version, str]]:

@@ -86,6 +86,7 @@ class Linted:
     findings: List[Finding]
     calls: List[str]  # other-module functions this file's model_fns build their train op with (if asked)
     analysed: bool  # False: the prefilter found no rule that may fire, so only the syntax was checked
+    note: str = ""  # what to say of the file besides its findings (a Python 2 notebook's cells left out)
 
 
 def lint_file(source: Union[str, bytes], selection: Selection = ALL, roots: FrozenSet[str] = frozenset(),
@@ -257,6 +258,7 @@ class FixResult:
     source: bytes
     fixed: List[Finding]  # the findings whose fixes were applied
     findings: List[Finding]  # what remains in the fixed source
+    note: str = ""  # as Linted.note
 
 
 def fix_source(source: bytes, selection: Selection = ALL, roots: FrozenSet[str] = frozenset(), unsafe: bool = False,
@@ -331,12 +333,13 @@ def lint_notebook(raw: bytes, selection: Selection = ALL, roots: FrozenSet[str] 
         return Linted([Finding(ERROR_CODE, f"not checked: its code is {TooLarge(len(notebook.module))}", 1, 1)],
                       [], True)
     linted = lint_file(notebook.module, selection, roots, collect_calls, edits, modules)
-    return replace(linted, findings=_in_cells(notebook, linted.findings))
+    return replace(linted, findings=_in_cells(notebook, linted.findings), note=notebook.note)
 
 
 def _in_cells(notebook, findings: Iterable[Finding]) -> List[Finding]:
     """``findings`` of the notebook's module located in its cells, with those of the cells left out unread."""
-    located = [Finding(ERROR_CODE, why, line, column, cell=cell) for cell, why, line, column in notebook.unreadable]
+    located = [Finding(ERROR_CODE, why, line, column, cell=cell) for cell, why, line, column in notebook.unreadable
+               if not notebook.python_2]
     for finding in findings:
         start = notebook.cell_at(finding.line)
         if start is None:  # (the module's own TSL000 at its line 1, with no code in it)
@@ -367,7 +370,7 @@ def fix_notebook(raw: bytes, selection: Selection = ALL, roots: FrozenSet[str] =
         return FixResult(raw, [], lint_notebook(raw, selection, roots, modules=modules).findings)
     result = fix_source(notebook.module.encode("utf-8", "surrogatepass"), selection, roots, unsafe, modules)
     if not result.fixed:
-        return FixResult(raw, [], _in_cells(notebook, result.findings))
+        return FixResult(raw, [], _in_cells(notebook, result.findings), notebook.note)
     fixed = _in_cells(notebook, result.fixed)
     sources = notebook.edited_sources(text_edits(notebook.module, result.source.decode("utf-8", "surrogatepass")))
     try:
@@ -378,4 +381,4 @@ def fix_notebook(raw: bytes, selection: Selection = ALL, roots: FrozenSet[str] =
         return FixResult(raw, [], [Finding(ERROR_CODE, str(error), 1, 1), *_in_cells(
             read_notebook(raw), lint_file(notebook.module, selection, roots, modules=modules).findings)])
     return FixResult(new, [f for f in fixed if f.code != ERROR_CODE],
-                     lint_notebook(new, selection, roots, modules=modules).findings)
+                     lint_notebook(new, selection, roots, modules=modules).findings, notebook.note)

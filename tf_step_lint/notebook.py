@@ -27,6 +27,10 @@ _SHELL_OR_MAGIC = re.compile(r"^([ \t]*)[!%]")
 _ASSIGNED_FROM_SHELL = re.compile(r"^([ \t]*)([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)[ \t]*=[ \t]*[!%]")
 _HELP = re.compile(r"^([ \t]*)(?:\?{1,2}[\w.]|[\w.\[\]()]+\?{1,2}[ \t]*$)")
 _CELL_MAGIC = re.compile(r"^%%(\w+)")
+# Datalab wrote cell magics with one %: `%bash` as a cell's first line runs the cell in bash.
+_DATALAB_CELL_MAGIC = re.compile(r"^%(bash|sh|writefile|file|bq|bigquery|sql|html|javascript|js|script|perl|ruby|"
+                                 r"latex|markdown|svg|set_cell_height)\b")
+_AUTOMAGIC = re.compile(r"^[ \t]*(?:ls|cd|pwd|pip|conda|cat|cp|mv|rm|mkdir|rmdir|less|man|clear)\b")
 
 
 class NotebookError(Exception):
@@ -52,6 +56,15 @@ class Notebook:
     cells: List[Cell]  # its code cells
     module: str  # the code cells that are in the module, masked, one after another
     unreadable: List[Tuple[int, str, int, int]]  # (cell, why, line, column) of code cells Python cannot read
+    python_2: bool = False  # its kernel runs Python 2: a cell in Python 2 syntax is no error, only left out
+
+    @property
+    def note(self) -> str:
+        """What a run says of this notebook besides its findings."""
+        if self.python_2 and self.unreadable:
+            return (f"{len(self.unreadable)} cell(s) in Python 2 syntax left out (its kernel runs Python 2; "
+                    "tf-step-lint reads Python 3)")
+        return ""
 
     def cell_at(self, line: int) -> Optional[Tuple[Cell, int]]:
         """The cell that module ``line`` is in, and the line's number within the cell."""
@@ -154,10 +167,10 @@ def read_notebook(raw: bytes) -> Notebook:
         if not isinstance(source, str):
             raise NotebookError(f"cannot read notebook: cell {index}'s source is neither text nor a list of lines")
         code.append((index, source))
-    return _module(data, code)
+    return _module(data, code, _python_2(data.get("metadata")))
 
 
-def _module(data: dict, code: List[Tuple[int, str]]) -> Notebook:
+def _module(data: dict, code: List[Tuple[int, str]], python_2: bool) -> Notebook:
     cells, parts, unreadable = [], [], []
     line = 1
     for index, text in code:
@@ -173,37 +186,83 @@ def _module(data: dict, code: List[Tuple[int, str]]) -> Notebook:
         cells.append(Cell(index, text, line if count else 0, count, masked))
         parts.append(padded)
         line += count
-    return Notebook(data, cells, "".join(parts), unreadable)
+    return Notebook(data, cells, "".join(parts), unreadable, python_2)
 
 
 def _masked(text: str) -> Tuple[str, Tuple[int, ...], bool]:
-    """``text`` with its IPython lines read as Python, their numbers, and whether the cell is Python at all."""
+    """``text`` with its IPython lines read as Python, their numbers, and whether the cell is Python at all.  Only
+    a line that starts a statement can be IPython syntax: one inside brackets or a string (``% x`` formatting) is
+    Python."""
     lines = text.split("\n")
     masked: List[int] = []
-    magic = _CELL_MAGIC.match(lines[0]) if lines else None
+    magic = _CELL_MAGIC.match(lines[0]) or _DATALAB_CELL_MAGIC.match(lines[0]) if lines else None
     if magic is not None:
         if magic.group(1) not in PYTHON_CELL_MAGICS:
             return text, (), False
         lines[0], masked = "pass", [1]
-    continuing = False
+    depth, quote, continued, shell_continued = 0, None, False, False
     for number, line in enumerate(lines, 1):
         if number in masked:
-            continuing = line.endswith("\\")
+            shell_continued = line.endswith("\\")
             continue
-        if continuing:  # `!pip install a \` goes on here: a blank line
-            lines[number - 1], continuing = "", line.endswith("\\")
+        if shell_continued:  # `!pip install a \` goes on here: a blank line
+            lines[number - 1], shell_continued = "", line.endswith("\\")
             masked.append(number)
+            continue
+        if depth or quote or continued:  # inside a statement: Python
+            depth, quote, continued = _scanned(line, depth, quote)
             continue
         assigned = _ASSIGNED_FROM_SHELL.match(line)
         if assigned is not None:
             lines[number - 1] = f"{assigned.group(1)}{assigned.group(2)} = None"
-        elif _SHELL_OR_MAGIC.match(line) or _HELP.match(line):
+        elif _SHELL_OR_MAGIC.match(line) or _HELP.match(line) or _automagic(line):
             lines[number - 1] = _indent(line) + "pass"
         else:
+            depth, quote, continued = _scanned(line, depth, quote)
             continue
         masked.append(number)
-        continuing = line.endswith("\\")
+        shell_continued = line.endswith("\\")
     return "\n".join(lines), tuple(masked), True
+
+
+def _scanned(line: str, depth: int, quote: Optional[str]) -> Tuple[int, Optional[str], bool]:
+    """The open brackets and the open triple-quoted string after ``line``, and whether it ends in a backslash."""
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if line.startswith(quote, i):
+                i, quote = i + len(quote), None
+                continue
+        elif char == "#":
+            break
+        elif char in "\"'":
+            quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else char
+            i += len(quote)
+            continue
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    if quote in ('"', "'"):  # a one-line string does not go on (unterminated: Python says so)
+        quote = None
+    return depth, quote, line.endswith("\\") and quote is None
+
+
+def _automagic(line: str) -> bool:
+    """A shell command IPython runs without ``!`` or ``%`` (``pip install x``, ``ls gs://bucket``): one of its
+    automagics or aliases, on a line that is not Python."""
+    if not _AUTOMAGIC.match(line):
+        return False
+    try:
+        ast.parse(line.strip())
+    except SyntaxError:
+        return True
+    return False
 
 
 def _indent(line: str) -> str:
@@ -230,6 +289,15 @@ def _language(metadata) -> Optional[str]:
         if isinstance(value, str) and value:
             return value.lower()
     return None
+
+
+def _python_2(metadata) -> bool:
+    if not isinstance(metadata, dict):
+        return False
+    kernel, info = metadata.get("kernelspec"), metadata.get("language_info")
+    version = info.get("version") if isinstance(info, dict) else None
+    return (isinstance(kernel, dict) and kernel.get("name") == "python2") or (
+        isinstance(version, str) and version.startswith("2."))
 
 
 def _one_line(error: Exception) -> str:

@@ -268,7 +268,8 @@ def _cut_lines(tree: ast.Module) -> List[int]:
 # AttributeError``, ``if hasattr(tf.compat, "v1"): tf.compat.v1...``.  Both the analysis and the target detection
 # leave such reads out.
 _MISSING_API_ERRORS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-_VERSION_WORDS = ("version", "tf2", "tf1", "hasattr")
+# `executing_eagerly`: eager by default is what TF2 is, so code tells the two apart with it (its else: the TF1 path).
+_VERSION_WORDS = ("version", "tf2", "tf1", "hasattr", "executing_eagerly")
 
 
 def catches_missing_api(caught: Optional[ast.expr]) -> bool:
