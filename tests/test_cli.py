@@ -136,3 +136,8 @@ def test_parallel_runs_give_the_same_output_in_the_same_order(tmp_path):
     assert "Fixed 8 findings:\n" in fixed.stdout and fixed.stdout.count("    1 × TSL101") == 8
     assert "TSL101 [*]" not in fixed.stdout
     assert run_cli(tmp_path, "-j", "0").returncode == 2
+
+
+def test_explain_tsl000_says_what_it_is():
+    result = run_cli("explain", "TSL000")
+    assert result.returncode == 0 and result.stdout.startswith("# TSL000 file-not-checked\n")

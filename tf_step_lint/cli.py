@@ -18,7 +18,7 @@ from tf_step_lint.files import (CACHE_DIRECTORY, MAX_BYTES, MAX_NOTEBOOK_BYTES, 
                                 collect_files, is_notebook, read_source, write_atomically)
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
-from tf_step_lint.output import FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
+from tf_step_lint.output import ERROR_NAME, FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
 from tf_step_lint.project import Project, external_roots
 from tf_step_lint.detect import FROM_CODE
 from tf_step_lint.target import DEFAULT, Version, parse_version
@@ -523,6 +523,11 @@ def explain(argv: Sequence[str]) -> int:
         print("usage: tf-step-lint explain [CODE]", file=sys.stderr)
         return EXIT_ERROR
     code = argv[0].upper()
+    if code == ERROR_CODE:  # not a rule: what the run could not check, and why, is in each message
+        print(f"# {ERROR_CODE} {ERROR_NAME}\n\nA file, or a notebook cell, that could not be read, decoded, parsed or "
+              "fixed; the message says why. It is always reported, makes the exit code 2, and the other files are "
+              "still linted. A notebook cell Python cannot read is left out of its notebook's analysis.")
+        return EXIT_CLEAN
     if code not in docs:
         print(f"tf-step-lint: unknown rule {argv[0]!r}; rules: {', '.join(docs)}", file=sys.stderr)
         return EXIT_ERROR
