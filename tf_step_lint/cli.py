@@ -132,13 +132,18 @@ def _main(argv: List[str]) -> int:
         print(summary(len(files), sum(o.analysed for o in outcomes), sum(o.cached for o in outcomes), results,
                       len(fixed), args.unsafe_fixes, args.fix or args.diff, time.monotonic() - started),
               file=sys.stderr)
-    if any(f.code == ERROR_CODE for _, f in results):
+    return _exit_code(args, [f for _, f in results], bool(fixed))
+
+
+def _exit_code(args: argparse.Namespace, findings: Sequence[Finding], fixed: bool) -> int:
+    """2 if a file was not checked; else 1 if findings remain (with --diff: if a fix would change a file)."""
+    if any(f.code == ERROR_CODE for f in findings):
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
     if args.diff:
         return EXIT_FINDINGS if fixed else EXIT_CLEAN
-    return EXIT_FINDINGS if results else EXIT_CLEAN
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
 def lint_stdin(args: argparse.Namespace) -> int:
@@ -189,13 +194,7 @@ def lint_stdin(args: argparse.Namespace) -> int:
         render(results, args.format, args.unsafe_fixes, sys.stdout)
     if args.show_fixes and fixing:
         render_fixes([(name, finding) for finding in fixed], args.diff, sys.stderr if args.fix else sys.stdout)
-    if any(f.code == ERROR_CODE for f in findings):
-        return EXIT_ERROR
-    if args.exit_zero:
-        return EXIT_CLEAN
-    if args.diff:
-        return EXIT_FINDINGS if fixed else EXIT_CLEAN
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+    return _exit_code(args, findings, bool(fixed))
 
 
 def _parser() -> argparse.ArgumentParser:

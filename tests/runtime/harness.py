@@ -160,21 +160,27 @@ def _global_step(model_dir):
     return int(tf.train.load_checkpoint(path).get_tensor("global_step")) if path else 0
 
 
-def run_program_example(module, workdir):
-    """Call ``main(model_dir)`` with the Estimator's methods watched."""
-    base = tf.compat.v1.estimator.Estimator  # every Estimator class derives from it
-    calls = []
-    train, predict = base.train, base.predict
-    readers = {name: getattr(base, name) for name in ("evaluate", "export_saved_model")}
-
+def guarded_train(train, record):
+    """``train`` (Estimator.train) with a StopGuard among its hooks; after each call, ``record(estimator, entry)``
+    with what it trained and whether the guard had to stop it."""
     def watched_train(self, input_fn, **kwargs):
         before, guard = _global_step(self.model_dir), StopGuard()
         kwargs["hooks"] = [*(kwargs.get("hooks") or []), guard]
         try:
             return train(self, input_fn, **kwargs)
         finally:
-            calls.append({"method": "train", "trained": _global_step(self.model_dir) - before,
+            record(self, {"method": "train", "trained": _global_step(self.model_dir) - before,
                           "stopped_by_guard": guard.runs >= GUARD_RUNS})
+
+    return watched_train
+
+
+def run_program_example(module, workdir):
+    """Call ``main(model_dir)`` with the Estimator's methods watched."""
+    base = tf.compat.v1.estimator.Estimator  # every Estimator class derives from it
+    calls = []
+    train, predict = base.train, base.predict
+    readers = {name: getattr(base, name) for name in ("evaluate", "export_saved_model")}
 
     def record_reader(self, name, kwargs):
         calls.append({"method": name, "had_checkpoint": bool(kwargs.get("checkpoint_path"))
@@ -190,7 +196,7 @@ def run_program_example(module, workdir):
             return readers[name](self, *args, **kwargs)
         return watched
 
-    base.train, base.predict = watched_train, watched_predict
+    base.train, base.predict = guarded_train(train, lambda estimator, entry: calls.append(entry)), watched_predict
     for name in readers:
         setattr(base, name, watching(name))
     try:

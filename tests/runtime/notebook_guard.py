@@ -6,7 +6,7 @@ import os
 
 import tensorflow as tf
 
-from harness import GUARD_RUNS, StopGuard, _exception, _global_step
+from harness import _exception, guarded_train
 
 
 def _w(path):
@@ -21,18 +21,11 @@ def watch(record_path):
         with open(record_path, "a") as out:
             out.write(json.dumps(entry) + "\n")
 
-    def watched_train(self, input_fn, **kwargs):
-        before, guard = _global_step(self.model_dir), StopGuard()
-        kwargs["hooks"] = [*(kwargs.get("hooks") or []), guard]
-        try:
-            return train(self, input_fn, **kwargs)
-        finally:
-            latest = tf.train.latest_checkpoint(self.model_dir)
-            record({"method": "train", "trained": _global_step(self.model_dir) - before,
-                    "stopped_by_guard": guard.runs >= GUARD_RUNS, "checkpoint": os.path.basename(latest) if latest
-                    else None,
-                    "checkpoint_has_global_step": latest is not None and "global_step" in
-                    tf.train.load_checkpoint(latest).get_variable_to_shape_map()})
+    def record_train(estimator, entry):
+        latest = tf.train.latest_checkpoint(estimator.model_dir)
+        record({**entry, "checkpoint": os.path.basename(latest) if latest else None,
+                "checkpoint_has_global_step": latest is not None and "global_step" in
+                tf.train.load_checkpoint(latest).get_variable_to_shape_map()})
 
     def watched_export(self, export_dir_base, serving_input_receiver_fn, *args, **kwargs):
         try:
@@ -46,4 +39,4 @@ def watch(record_path):
                 "checkpoint_w": _w(latest), "initial_w": _w(os.path.join(self.model_dir, "model.ckpt-0"))})
         return exported
 
-    base.train, base.export_saved_model = watched_train, watched_export
+    base.train, base.export_saved_model = guarded_train(train, record_train), watched_export
