@@ -61,8 +61,8 @@ def from_code(root: str) -> Tuple[Version, str]:
             text, _ = read_source(path)  # only a regular file, not too large: a FIFO would block a plain read
         except (OSError, TooLarge):
             continue
-        if is_notebook(path):
-            text = _notebook_code(text)
+        if b"tensorflow" in text and is_notebook(path):  # parsed only once it mentions TensorFlow (outputs can
+            text = _notebook_code(text)  # be large), and only its code counts
         if b"tensorflow" not in text:
             continue
         tensorflow = True
