@@ -379,6 +379,6 @@ def fix_notebook(raw: bytes, selection: Selection = ALL, roots: FrozenSet[str] =
         new = notebook.with_cell_sources(sources, raw)
     except NotebookError as error:
         return FixResult(raw, [], [Finding(ERROR_CODE, str(error), 1, 1), *_in_cells(
-            read_notebook(raw), lint_file(notebook.module, selection, roots, modules=modules).findings)])
+            notebook, lint_file(notebook.module, selection, roots, modules=modules).findings)], notebook.note)
     return FixResult(new, [f for f in fixed if f.code != ERROR_CODE],
                      lint_notebook(new, selection, roots, modules=modules).findings, notebook.note)
