@@ -135,10 +135,7 @@ class StepLintServer(LanguageServer):
             return  # the document changed (or closed) meanwhile: the check of its new text publishes
         findings, affected = checked
         self.publish(uri, findings, version)
-        for other in affected:
-            other_uri = from_fs_path(other)
-            if other_uri != uri and other_uri in self.workspace.text_documents:
-                self.schedule(other_uri)
+        self.recheck(affected - {path})
 
     def _check_in_worker(self, uri: str, version: Optional[int], path: str, text: str):
         """On the worker: record the buffer and check it, unless a newer version has come meanwhile.  A bug of
@@ -171,6 +168,25 @@ class StepLintServer(LanguageServer):
         lines = python_lines(document.source) if document is not None else []
         diagnostics = [_diagnostic(finding, lines, document) for finding in findings]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
+
+    def close(self, uri: str, shown: List[str]) -> None:
+        """``uri`` (a file, or a notebook whose cells are ``shown``) was closed: no check of it is left waiting,
+        its diagnostics go, the file on disk counts again, and the open files whose findings it fed are checked
+        again."""
+        waiting = self._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        for document in shown:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(document, []))
+        asyncio.ensure_future(self._closed(uri))
+
+    async def _closed(self, uri: str) -> None:
+        self.recheck(await self.run(self.analysis.buffer, _path(uri), None))
+
+    def recheck(self, paths: Set[str]) -> None:
+        """Check again those of ``paths`` that are open, as files or notebooks (schedule passes over the rest)."""
+        for path in paths:
+            self.schedule(from_fs_path(path))
 
     def recheck_open(self) -> None:
         for uri in [*self.workspace.text_documents, *self.workspace.notebook_documents]:
@@ -209,10 +225,7 @@ class StepLintServer(LanguageServer):
         for path, kind in paths:
             if path.endswith(CODE_SUFFIXES):
                 affected |= await self.run(self._file_changed, path, kind)
-        for path in affected:
-            uri = from_fs_path(path)
-            if uri in self.workspace.text_documents:
-                self.schedule(uri)
+        self.recheck(affected)
 
     def _file_changed(self, path: str, kind: types.FileChangeType) -> Set[str]:
         affected = self.analysis.changed(path)
@@ -485,19 +498,7 @@ def make_server() -> StepLintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        waiting = server._pending.pop(uri, None)
-        if waiting is not None:
-            waiting.cancel()
-        server.publish(uri, [])
-        asyncio.ensure_future(_closed(uri))
-
-    async def _closed(uri: str) -> None:
-        affected = await server.run(server.analysis.buffer, _path(uri), None)
-        for path in affected:
-            other = from_fs_path(path)
-            if other in server.workspace.text_documents:
-                server.schedule(other)
+        server.close(params.text_document.uri, [params.text_document.uri])
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_did_open(params: types.DidOpenNotebookDocumentParams) -> None:
@@ -514,9 +515,7 @@ def make_server() -> StepLintServer:
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def notebook_did_close(params: types.DidCloseNotebookDocumentParams) -> None:
-        for cell in params.cell_text_documents:
-            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(cell.uri, []))
-        asyncio.ensure_future(server.run(server.analysis.buffer, _path(params.notebook_document.uri), None))
+        server.close(params.notebook_document.uri, [cell.uri for cell in params.cell_text_documents])
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
