@@ -14,8 +14,8 @@ from tf_step_lint import __version__
 from tf_step_lint.cache import ResultCache, digest
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
-from tf_step_lint.files import (CACHE_DIRECTORY, MAX_BYTES, MAX_NOTEBOOK_BYTES, NotWritten, Stamp, TooLarge,
-                                collect_files, is_notebook, read_source, write_atomically)
+from tf_step_lint.files import (CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, collect_files, is_notebook, read_source,
+                                size_limit, write_atomically)
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import ERROR_NAME, FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
@@ -150,11 +150,11 @@ def lint_stdin(args: argparse.Namespace) -> int:
     """Lint (``--fix``: fix, ``--diff``: diff) standard input as the file ``--stdin-filename`` names, as editors'
     plugins and formatters pipe a buffer in.  ``--fix`` writes the whole source, fixed or not, to standard output
     (a formatter replaces the buffer with it) and the findings left to standard error; no file is written."""
-    from tf_step_lint.engine import fix_notebook, fix_source, lint_file, lint_notebook
+    from tf_step_lint.engine import linters
     from tf_step_lint.notebook import NotPython
 
     name = args.stdin_filename or "stdin.py"
-    lint, fix = (lint_notebook, fix_notebook) if is_notebook(name) else (lint_file, fix_source)
+    lint, fix = linters(name)
     try:
         configuration = Configuration(_command_line(args), args.config)
         if args.force_exclude and configuration.excluded_with_folders(name):
@@ -164,7 +164,7 @@ def lint_stdin(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"tf-step-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    limit = MAX_NOTEBOOK_BYTES if is_notebook(name) else MAX_BYTES
+    limit = size_limit(name)
     source = sys.stdin.buffer.read(limit + 1)
     fixing = args.fix or args.diff
     findings, fixed, new = [], [], source
@@ -420,7 +420,7 @@ class Task:
         return f"{_spelled(selection)}\n{self.collect_calls}\n{self.edits}"
 
     def __call__(self, item: Item) -> Outcome:
-        from tf_step_lint.engine import fix_notebook, fix_source, lint_file, lint_notebook
+        from tf_step_lint.engine import linters
         from tf_step_lint.notebook import NotPython
 
         path, roots, selection = item
@@ -432,7 +432,7 @@ class Task:
         except TooLarge as error:
             return Outcome([Finding(ERROR_CODE, f"not checked: {error}", 1, 1)])
         notebook = is_notebook(path)
-        lint, fix = (lint_notebook, fix_notebook) if notebook else (lint_file, fix_source)
+        lint, fix = linters(path)
         try:
             if not self.fixing:
                 linted = lint(source, selection, roots, self.collect_calls, self.edits, modules)

@@ -10,12 +10,12 @@ import functools
 import os
 import re
 from dataclasses import dataclass, replace
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 from tf_step_lint.analysis import Analysis
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
 from tf_step_lint.codes import ALL, ERROR_CODE, Selection
-from tf_step_lint.files import MAX_BYTES, TooLarge
+from tf_step_lint.files import MAX_BYTES, TooLarge, is_notebook
 from tf_step_lint.finding import Edit, Finding
 from tf_step_lint.parsing import (NewerSyntax, TooDeep, check_syntax, on_big_stack, parse_for_fix, parse_python,
                                   python_lines)
@@ -315,6 +315,11 @@ def _fixed(tree: ast.Module, source: bytes, findings: List[Finding], selection: 
         _, findings = _lint(tree, source, rules_that_may_fire(source, selection, roots), roots, selection.target,
                             modules)
     return FixResult(source, fixed, findings)
+
+
+def linters(path: str) -> Tuple[Callable[..., Linted], Callable[..., "FixResult"]]:
+    """(lint_file, fix_source), or for a notebook (lint_notebook, fix_notebook): the same signatures."""
+    return (lint_notebook, fix_notebook) if is_notebook(path) else (lint_file, fix_source)
 
 
 # -- notebooks ------------------------------------------------------------------------------------------------

@@ -99,6 +99,11 @@ def is_notebook(path: str) -> bool:
     return path.endswith(NOTEBOOK)
 
 
+def size_limit(path: str) -> int:
+    """The most bytes read of ``path``: a notebook's outputs may be large (its code is still held to MAX_BYTES)."""
+    return MAX_NOTEBOOK_BYTES if is_notebook(path) else MAX_BYTES
+
+
 # -- reading -------------------------------------------------------------------------------------------
 def stamp_of(status: os.stat_result) -> Stamp:
     return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
@@ -111,7 +116,7 @@ def read_source(path: str) -> Tuple[bytes, Optional[Stamp]]:
     MAX_NOTEBOOK_BYTES): a FIFO put in the file's place would block a plain ``open`` forever, and a device would
     never end.
     """
-    limit = MAX_NOTEBOOK_BYTES if is_notebook(path) else MAX_BYTES
+    limit = size_limit(path)
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     with open(descriptor, "rb") as file:
         status = os.fstat(descriptor)

@@ -13,9 +13,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from tf_step_lint.codes import ERROR_CODE
 from tf_step_lint.config import Configuration, Settings, forget_project_files
-from tf_step_lint.engine import Linted, fix_notebook, fix_source, lint_file, lint_notebook
-from tf_step_lint.files import (MAX_BYTES, MAX_NOTEBOOK_BYTES, NOTEBOOK, Stamp, TooLarge, collect_files, is_notebook,
-                                read_source)
+from tf_step_lint.engine import Linted, lint_file, lint_notebook, linters
+from tf_step_lint.files import NOTEBOOK, Stamp, TooLarge, collect_files, is_notebook, read_source, size_limit
 from tf_step_lint.finding import Finding
 from tf_step_lint.notebook import NotPython
 from tf_step_lint.parsing import source_text
@@ -133,7 +132,7 @@ class Workspace:
             return None
         selection = self.configuration.selection(path)
         modules = self.project.seen_from(path, selection.target)
-        fix = fix_notebook if is_notebook(path) else fix_source
+        _, fix = linters(path)
         try:
             result = fix(self._read(path)[0], selection, self.roots.get(path, NO_ROOTS), unsafe, modules)
         except NotPython:
@@ -168,7 +167,7 @@ class Workspace:
         """The open buffer of ``path`` (text), else its file (bytes, decoded as Python decodes them)."""
         if path in self.buffers:
             text = self.buffers[path]
-            if len(text) > (MAX_NOTEBOOK_BYTES if is_notebook(path) else MAX_BYTES):
+            if len(text) > size_limit(path):
                 return Finding(ERROR_CODE, f"not checked: {TooLarge(len(text.encode('utf-8', 'surrogatepass')))}",
                                1, 1)
             return text
