@@ -90,6 +90,12 @@ class Flow:
                         and outer[0] is inner[0] and isinstance(outer[0], (ast.If, ast.IfExp)))
         return False
 
+    def guards(self, expr: ast.expr) -> List[Tuple[ast.expr, str]]:
+        """The conditions ``expr`` runs under: the test and the arm of each ``if`` (statement or expression) around
+        it."""
+        return [(branch[0].test, branch[1]) for branch in self._branches_of(expr) or ()
+                if isinstance(branch, tuple) and isinstance(branch[0], (ast.If, ast.IfExp))]
+
     def is_unconditional(self, expr: ast.expr) -> bool:
         return self._branches_of(expr) == ()
 

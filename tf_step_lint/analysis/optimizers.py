@@ -27,6 +27,12 @@ class OptimizerKind:
     description: str = ""
     user_class: Optional[str] = None  # a subclass defined in the linted file
     keras_class: Optional[Symbol] = None  # the Keras optimizer class, when it is one of TensorFlow's
+    partly: bool = False  # v1 classes of both behaviours: some increment a step they are given, others ignore it
+
+    @property
+    def may_increment(self) -> bool:
+        """Given the step, some class it may be increments it."""
+        return self.increments_step or self.partly
 
 
 UNKNOWN_KIND = OptimizerKind("unknown")
@@ -313,13 +319,16 @@ def _combined(kinds: List[OptimizerKind]) -> OptimizerKind:
     distinct = set(kinds)
     if len(distinct) == 1:
         return distinct.pop()
+    if any(k.family != "v1" for k in distinct):
+        return UNKNOWN_KIND
     # A user class matters only where it ignores the step (TSL101 names it then).
-    behaviours = {(k.family, k.increments_step, None if k.increments_step else k.user_class) for k in distinct}
-    if len(behaviours) == 1:
-        family, increments_step, user_class = behaviours.pop()
-        if family == "v1":
-            return OptimizerKind("v1", increments_step, _either(sorted(k.description for k in distinct)), user_class)
-    return UNKNOWN_KIND
+    ignoring = sorted({k.user_class for k in distinct if not k.increments_step and k.user_class})
+    increments = {k.increments_step or k.partly for k in distinct}
+    partly = len(increments) == 2 or any(k.partly for k in distinct)
+    if not partly and any(not k.increments_step and not k.user_class for k in distinct):
+        return UNKNOWN_KIND  # ignores the step, by no class this file shows
+    return OptimizerKind("v1", not partly and increments.pop(), _either(sorted(k.description for k in distinct)),
+                         " or ".join(ignoring) or None, partly=partly)
 
 
 def _either(descriptions: List[str]) -> str:

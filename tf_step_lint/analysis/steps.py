@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
 from tf_step_lint.analysis.index import FunctionInfo
-from tf_step_lint.analysis.names import Names
+from tf_step_lint.analysis.names import Names, dotted
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers
 from tf_step_lint.analysis.index import argument, argument_values
 from tf_step_lint.analysis.training import Training
@@ -99,19 +99,38 @@ class Steps:
                    for fn in unit for call in fn.calls)
 
     def increments_beside(self, call: ast.Call, unit: FrozenSet[FunctionInfo]) -> List[Increment]:
-        """The increments of ``unit`` that may run in the same training step as ``call``: not those in another arm
-        of an ``if`` that holds ``call`` (``if fp16: opt.minimize(loss) else: opt.minimize(loss, global_step=gs)``)."""
+        """The increments of ``unit`` that run whenever ``call`` does: not those in another arm of an ``if`` that
+        holds ``call`` (``if fp16: opt.minimize(loss) else: opt.minimize(loss, global_step=gs)``), nor those under a
+        condition that ``call`` does not run under (``if FLAGS.log_steps: train_op = tf.group(train_op, inc)``)."""
+        return [i for i in self.increments(unit) if not self._exclusive(i, call) and self._runs_whenever(i, call)]
+
+    def increments_on_some_paths(self, call: ast.Call, unit: FrozenSet[FunctionInfo]) -> List[Increment]:
+        """The increments of ``unit`` that may run with ``call``, but not whenever it does."""
+        return [i for i in self.increments(unit) if not self._exclusive(i, call) and not self._runs_whenever(i, call)]
+
+    def _exclusive(self, increment: Increment, call: ast.Call) -> bool:
         function = self.names.enclosing_function(call)
-        return [i for i in self.increments(unit)
-                if function is None or self.names.enclosing_function(i.call) is not function
-                or not self._flow(function).exclusive(call, i.call)]
+        return (function is not None and self.names.enclosing_function(increment.call) is function
+                and self._flow(function).exclusive(call, increment.call))
+
+    def _runs_whenever(self, increment: Increment, call: ast.Call) -> bool:
+        """Conditions are matched by their text: the same test written twice is taken to give the same answer.  A
+        condition on the training mode (``mode == ModeKeys.TRAIN``, ``FLAGS.do_train``) or on the step itself
+        (``if global_step is not None``) holds wherever the train op runs."""
+        function, where = self.names.enclosing_function(call), self.names.enclosing_function(increment.call)
+        if where is None:
+            return True
+        held = {(ast.dump(test), arm) for test, arm in self._flow(function).guards(call)} if function else set()
+        step = _dotted_names(increment.target)
+        return all((ast.dump(test), arm) in held or _holds_while_training(test, step)
+                   for test, arm in self._flow(where).guards(increment.call))
 
     def _incremented(self, call: ast.Call) -> Optional[ast.expr]:
         """The step ``call`` may increment, if any."""
         kind = self.optimizer_call(call)
         if kind is not None:
             step = self.passed_step(call, kind)
-            may_increment = kind.family == "unknown" or kind.increments_step
+            may_increment = kind.family == "unknown" or kind.may_increment
             return step if step is not None and not _is_none(step) and may_increment else None
         func = call.func
         symbol = self.names.symbol(func)
@@ -166,7 +185,18 @@ class Steps:
         some beyond MAX_ALTERNATIVES only keeps it silent."""
         if not self._has_two_increments(function):
             return []  # the usual case, decided without building any flow
-        return [calls for calls in self._increment_sets(train_op, function) if len(calls) >= 2]
+        return [calls for calls in self._increment_sets(train_op, function)
+                if len(calls) >= 2 and not self._contradict(calls)]
+
+    def _contradict(self, calls: FrozenSet[ast.Call]) -> bool:
+        """Two of ``calls`` lie in opposite arms of one condition written twice (``if wd > 0:`` choosing the
+        optimizer, and again choosing the increment), so no run reaches both."""
+        arms: Dict[str, Set[str]] = {}
+        for call in calls:
+            function = self.names.enclosing_function(call)
+            for test, arm in self._flow(function).guards(call) if function is not None else ():
+                arms.setdefault(ast.dump(test), set()).add(arm)
+        return any(len(seen) > 1 for seen in arms.values())
 
     def _has_two_increments(self, function: FunctionInfo) -> bool:
         """Whether ``function`` and the functions of this file it calls hold two calls that surely increment."""
@@ -262,6 +292,20 @@ def _names_a_step(name: str) -> bool:
     """``global_step``, ``step``, ``self.train_step``: yes; ``warmup_steps``, ``MAX_STEP`` (a constant): no."""
     lowered = name.lower()
     return "step" in lowered and not lowered.endswith("steps") and not name.isupper()
+
+
+def _holds_while_training(test: ast.expr, step: Set[str]) -> bool:
+    """``test`` is of the mode or a training flag, or of the step: true wherever the train op runs."""
+    words = _dotted_names(test)
+    return bool(words & step) or any("train" in word.lower() for word in words) or any(
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and "train" in node.value.lower()
+        for node in ast.walk(test))
+
+
+def _dotted_names(expr: ast.AST) -> Set[str]:
+    """The names and attribute chains in ``expr`` (``global_step``, ``tf.estimator.ModeKeys.TRAIN``)."""
+    return {text for node in ast.walk(expr) if isinstance(node, (ast.Name, ast.Attribute))
+            and (text := dotted(node)) is not None}
 
 
 def _is_none(expr: ast.expr) -> bool:

@@ -24,23 +24,33 @@ class StepNeverIncrements(Rule):
         for site in analysis.index.calls:
             call = site.node
             kind = analysis.steps.optimizer_call(call)
-            if kind is None or kind.family != "v1" or not (kind.increments_step or kind.user_class):
+            if kind is None or kind.family != "v1" or not (kind.may_increment or kind.user_class):
                 continue
             units = analysis.training.units_containing(site.function)
             if not units or has_star(call):
                 continue
-            if kind.increments_step and analysis.steps.passed_step(call, kind) is not None:
+            if kind.may_increment and analysis.steps.passed_step(call, kind) is not None:
                 continue  # given the step (an explicit None is a choice: GAN code)
             if any(analysis.steps.increments_beside(call, unit) for unit in units):
                 continue
             method = call.func.attr
+            elsewhere = sorted({i.call.lineno for unit in units
+                                for i in analysis.steps.increments_on_some_paths(call, unit)})
+            nothing_else = (f"the increment on line {elsewhere[0]} does not run on every path this call runs on"
+                            if elsewhere else "nothing else increments it")
+            remedy = REMEDY[kind.increments_step and not elsewhere]
             if kind.increments_step:
-                message = f"`{method}()` of {kind.description} is given no global_step and nothing else increments it"
-                fix = step_fix(analysis, call, lambda step, call=call: [
-                    analysis.change(call, ("add_keyword", ("global_step", step)))])
+                message = f"`{method}()` of {kind.description} is given no global_step and {nothing_else}"
+                fix = None if elsewhere else step_fix(analysis, call, lambda step, call=call: [
+                    analysis.change(call, ("add_keyword", ("global_step", step)))])  # (given the step, it would
+                # move twice where the other increment runs)
+            elif kind.partly:
+                message = (f"`{method}()` of {kind.description} is given no global_step, {kind.user_class} "
+                           f"would ignore it anyway, and {nothing_else}")
+                fix = None  # the step would move for some of the classes only
             else:
                 message = (f"`{method}()` of {kind.description}, whose apply_gradients ignores global_step, and "
-                           "nothing else increments it")
+                           f"{nothing_else}")
                 fix = None  # passing the step would change nothing; where to increment it is the author's call
             yield self.finding(analysis, analysis.attr_position(call.func),
-                               f"{message}: {CONSEQUENCE}{REMEDY[kind.increments_step]}", fix)
+                               f"{message}: {CONSEQUENCE}{remedy}", fix)
