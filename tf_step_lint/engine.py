@@ -122,7 +122,7 @@ def rules_that_may_fire(source: Union[str, bytes], selection: Selection = ALL, r
     Estimator is in another file, so the Estimator strings are not required here."""
     text = _text(source)
     return [rule for rule in ALL_RULES if rule.code in selection and selection.target >= rule.since
-            and _contains_all(text, [group for group in rule.requires if not (roots and group is ESTIMATOR)])]
+            and _contains_all(text, [g for g in rule.requires if not (roots and set(ESTIMATOR) <= set(g))])]
 
 
 def _text(source: Union[str, bytes]) -> str:

@@ -47,7 +47,7 @@ class Analysis:
 
     @cached_property
     def training(self) -> Training:
-        return Training(self.index, self.names, self.external_roots)
+        return Training(self.index, self.names, self.external_roots, self.modules)
 
     @cached_property
     def estimators(self) -> Estimators:
@@ -95,12 +95,11 @@ class Analysis:
             wraps = self.optimizers.wrapped_parameter(klass)
             kinds = {method: self.optimizers.user_class(klass, method) for method in OPTIMIZER_METHODS}
             increments = any(self.steps.increments_when_called(method)[0] for method in klass.methods.values())
-            itself = False
-        else:
-            function = self.index.function_of[node]
-            wraps = self.optimizers.returned_parameter(function)
-            kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
-            increments, itself = self.steps.increments_when_called(function)
+            return Fact(kinds, wraps, increments, False, name, self.steps.trained_methods(klass))
+        function = self.index.function_of[node]
+        wraps = self.optimizers.returned_parameter(function)
+        kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
+        increments, itself = self.steps.increments_when_called(function)
         return Fact(kinds, wraps, increments, itself, name)
 
     def cross_module_calls(self) -> List[str]:

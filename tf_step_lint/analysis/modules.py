@@ -6,7 +6,7 @@ learning-rate schedule, which only reads it.  The analysis of that other module 
 engine's project (tf_step_lint/project.py) finds and analyses the module, so this layer reads no file.
 """
 from dataclasses import dataclass
-from typing import Mapping, Optional, Tuple
+from typing import FrozenSet, Mapping, Optional, Tuple
 
 Parameter = Tuple[Optional[int], Optional[str]]  # position (self excluded) and keyword
 
@@ -21,6 +21,8 @@ class Fact:
     increments_itself: bool  # calling it increments the global step it gets itself (never so for a class: building
     # one runs none of its methods)
     description: str  # how a message names it
+    trained_methods: FrozenSet[str] = frozenset()  # for a class: the methods its model_fns call on ``self`` to
+    # build the train op, incrementing no step elsewhere, so that a subclass's override is training code
 
 
 class OtherModules:

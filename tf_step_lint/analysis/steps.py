@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
-from tf_step_lint.analysis.index import FunctionInfo
+from tf_step_lint.analysis.index import ClassInfo, FunctionInfo
 from tf_step_lint.analysis.names import Names, dotted
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers
 from tf_step_lint.analysis.index import argument, argument_values
-from tf_step_lint.analysis.training import Training
+from tf_step_lint.analysis.training import Training, method_of
 from tf_step_lint.api import tf_api
 
 OPTIMIZER_METHODS = ("minimize", "apply_gradients")
@@ -51,10 +51,13 @@ class Steps:
         (``warmup_steps``, ``NUM_TRAIN_STEPS``) and a string are not: handing one to other code moves no step."""
         if isinstance(expr, ast.Call):
             return self.names.calls(expr, "step_getter")
+        if isinstance(expr, ast.Attribute) and _is_configuration(expr.value):
+            return False  # FLAGS.update_with_prev_timestep, params.ema_step: a setting, not a variable
+        origins = self.names.origins(expr)
         name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else None
         if name is not None and _names_a_step(name):
-            return True
-        return any(self.names.calls(o, "step_getter") for o in self.names.origins(expr))
+            return not all(isinstance(o, ast.Constant) for o in origins)  # `first_step = 10` is a number
+        return any(self.names.calls(o, "step_getter") for o in origins)
 
     # -- where a step is passed ------------------------------------------------------------------
     def optimizer_call(self, call: ast.Call) -> Optional[OptimizerKind]:
@@ -109,9 +112,13 @@ class Steps:
         return [i for i in self.increments(unit) if not self._exclusive(i, call) and not self._runs_whenever(i, call)]
 
     def _exclusive(self, increment: Increment, call: ast.Call) -> bool:
-        function = self.names.enclosing_function(call)
-        return (function is not None and self.names.enclosing_function(increment.call) is function
-                and self._flow(function).exclusive(call, increment.call))
+        """No run reaches both: they lie in two arms of one ``if``, or one in a method and one in its override."""
+        function, where = self.names.enclosing_function(call), self.names.enclosing_function(increment.call)
+        if function is None or where is None:
+            return False
+        if function is where:
+            return self._flow(function).exclusive(call, increment.call)
+        return self.training.overrides_another(function, where)
 
     def _runs_whenever(self, increment: Increment, call: ast.Call) -> bool:
         """Conditions are matched by their text: the same test written twice is taken to give the same answer.  A
@@ -141,11 +148,15 @@ class Steps:
             return None  # any other TensorFlow function only reads the step
         if isinstance(func, ast.Attribute) and func.attr in ASSIGN_METHODS:
             return func.value if self.may_be_step(func.value) else None
+        handed = next((value for value in argument_values(call) if self.may_be_step(value)), None)
+        passed = self.training.passed_callables(func)
+        if passed:  # a callable parameter: each function of this file handed in is in the model_fn's reach
+            reads = all(self.training.callable_functions(value) or self._only_reads(value) for value in passed)
+            return None if reads else handed
         maker = self._maker(func)
         if self.names.is_library(maker or func) or self.training.callable_functions(func):
             return None  # TensorFlow's (a Keras schedule called on the step, say) only reads it; a same-file helper
             # is analysed on its own
-        handed = next((value for value in argument_values(call) if self.may_be_step(value)), None)
         fact = self.optimizers.fact_of(maker or func)
         if fact is not None:  # another module of the project says whether it increments (it may get the step itself)
             if handed is not None:
@@ -153,6 +164,18 @@ class Steps:
             return call if fact.increments_itself else None
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
         return handed
+
+    def _only_reads(self, value: ast.expr) -> bool:
+        """Calling ``value`` (what a caller hands in for a callable parameter) increments no step handed to it: a
+        lambda whose calls increment none, or what a library or another module of the project says only reads."""
+        if isinstance(value, ast.Lambda):
+            return not any(self._incremented(call) is not None for call in ast.walk(value.body)
+                           if isinstance(call, ast.Call))
+        maker = value.func if isinstance(value, ast.Call) else value  # a factory's product, or a function
+        if self.names.is_library(maker):
+            return True
+        fact = self.optimizers.fact_of(maker)
+        return fact is not None and not fact.increments
 
     def _maker(self, func: ast.expr) -> Optional[ast.expr]:
         """For an object called (``Schedule(lr)(step)``, or a name bound to ``Schedule(lr)``), the callable that
@@ -176,6 +199,19 @@ class Steps:
                     handed = True
                     itself = itself or target is call or self.is_global_step(target)
         return handed, itself
+
+    def trained_methods(self, klass: ClassInfo) -> FrozenSet[str]:
+        """The methods a model_fn of ``klass`` calls on ``self`` where nothing outside that method's definitions
+        increments a step: whether the step moves is then up to the method, and to a subclass that overrides it in
+        another module."""
+        found: Set[str] = set()
+        for unit in self.training.units:
+            called = {call.func.attr for fn in unit if (method := method_of(fn)) is not None and method.owner is klass
+                      for call in fn.calls if _is_self_method(call.func) and call.func.attr in klass.methods}
+            elsewhere = {method.name if (method := method_of(self.names.enclosing_function(i.call))) else None
+                         for i in self.increments(unit)}
+            found.update(name for name in called if not elsewhere - {name})
+        return frozenset(found)
 
     # -- what surely increments the Estimator's step --------------------------------------------------------
     def double_increments(self, train_op: ast.expr, function: FunctionInfo) -> List[FrozenSet[ast.Call]]:
@@ -294,6 +330,17 @@ def _names_a_step(name: str) -> bool:
     return "step" in lowered and not lowered.endswith("steps") and not name.isupper()
 
 
+# Names that hold a run's settings: an attribute of one is a value read from flags or a file, never a variable.
+_CONFIGURATION_NAMES = frozenset(("flags", "config", "cfg", "conf", "configs", "params", "hparams", "hps", "hp",
+                                  "args", "opts", "options", "settings"))
+
+
+def _is_configuration(expr: ast.expr) -> bool:
+    """``FLAGS``, ``params``, ``self.config``, ``FLAGS.model``: settings, or a part of them."""
+    text = dotted(expr)
+    return text is not None and any(part.lower() in _CONFIGURATION_NAMES for part in text.split("."))
+
+
 def _holds_while_training(test: ast.expr, step: Set[str]) -> bool:
     """``test`` is of the mode or a training flag, or of the step: true wherever the train op runs."""
     words = _dotted_names(test)
@@ -306,6 +353,10 @@ def _dotted_names(expr: ast.AST) -> Set[str]:
     """The names and attribute chains in ``expr`` (``global_step``, ``tf.estimator.ModeKeys.TRAIN``)."""
     return {text for node in ast.walk(expr) if isinstance(node, (ast.Name, ast.Attribute))
             and (text := dotted(node)) is not None}
+
+
+def _is_self_method(func: ast.expr) -> bool:
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
 
 
 def _is_none(expr: ast.expr) -> bool:

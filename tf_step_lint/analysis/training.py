@@ -9,16 +9,19 @@ import ast
 from functools import cached_property
 from typing import Dict, FrozenSet, List, Optional, Set
 
-from tf_step_lint.analysis.index import FUNCTION_TYPES, FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, ModuleIndex
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.analysis.index import argument
 
 
 class Training:
-    def __init__(self, index: ModuleIndex, names: Names, external_roots: FrozenSet[str] = frozenset()):
+    def __init__(self, index: ModuleIndex, names: Names, external_roots: FrozenSet[str] = frozenset(),
+                 modules: OtherModules = NO_OTHER_MODULES):
         self.index = index
         self.names = names
         self.external_roots = external_roots  # top-level functions another module's model_fn builds its train op with
+        self.modules = modules
         self._callables: Dict[ast.expr, List[FunctionInfo]] = {}
 
     # -- what a callable expression runs ---------------------------------------------------------
@@ -34,6 +37,10 @@ class Training:
     def _callable_functions(self, expr: ast.expr, seen: Set) -> List[FunctionInfo]:
         if isinstance(expr, ast.Attribute) and not (isinstance(expr.value, ast.Name) and expr.value.id == "self"):
             return self._methods_of_instances(expr.value, expr.attr)
+        passed = [value for value in self.passed_callables(expr) if value not in seen]
+        if passed:  # `learning_rate_fn(global_step)`: what every caller of this file hands in
+            seen.update(passed)
+            return [fn for value in passed for fn in self.callable_functions(value, seen)]
         found: List[FunctionInfo] = []
         for origin in self.names.origins(expr):
             if origin is UNKNOWN or origin in seen:
@@ -47,7 +54,45 @@ class Training:
                 found.extend(self.callable_functions(origin.body.func, seen))
             elif isinstance(origin, ast.Call):
                 found.extend(self._returned_callables(origin, seen))
+        if isinstance(expr, ast.Attribute):  # `self.config_model_training(loss)`: a subclass may override it
+            klass = self.names.enclosing_class(expr)
+            found.extend(m for sub in self._subclasses(klass) if (m := sub.methods.get(expr.attr)) is not None)
         return found
+
+    def overrides_another(self, first: FunctionInfo, second: FunctionInfo) -> bool:
+        """``first`` and ``second`` are definitions of one method in one hierarchy of classes of this file (one
+        overrides the other, or both override a base's): an instance runs one of them, never both."""
+        first, second = method_of(first), method_of(second)
+        if first is None or second is None or first is second or first.name != second.name:
+            return False
+        return bool(self._lineage(first.owner) & self._lineage(second.owner))
+
+    def _lineage(self, klass: ClassInfo) -> Set[ast.ClassDef]:
+        """``klass`` and the classes of this file it derives from."""
+        found: Set[ast.ClassDef] = set()
+        todo = [klass.node]
+        while todo:
+            node = todo.pop()
+            if node not in found:
+                found.add(node)
+                todo.extend(o for base in node.bases for o in self.names.origins(base) if isinstance(o, ast.ClassDef))
+        return found
+
+    def _subclasses(self, klass: Optional[ClassInfo]) -> List[ClassInfo]:
+        """The classes of this file that derive from ``klass``, directly or not."""
+        found: List[ClassInfo] = []
+        bases = {klass.node} if klass is not None else set()
+        for candidate in self.index.classes:  # a subclass follows its base in the file
+            if any(origin in bases for base in candidate.node.bases for origin in self.names.origins(base)):
+                found.append(candidate)
+                bases.add(candidate.node)
+        return found
+
+    def passed_callables(self, expr: ast.expr) -> List[ast.expr]:
+        """What every call of this file passes for the parameter ``expr`` names; empty where ``expr`` is no parameter
+        or a caller passes nothing for it."""
+        parameter = self.names.parameter(expr)
+        return (self.names.passed(*parameter) or []) if parameter is not None else []
 
     def _returned_callables(self, call: ast.Call, seen: Set) -> List[FunctionInfo]:
         """What calling the *result* of ``call`` runs: partial's target, a builder's closure, an instance's __call__."""
@@ -87,12 +132,24 @@ class Training:
             for keyword in site.node.keywords:  # a head's train op: TF's heads and those built like them
                 if keyword.arg == "train_op_fn":  # (tf-ranking's create_ranking_head) call it with the loss
                     roots.update(dict.fromkeys(self.callable_functions(keyword.value)))
+        for klass in self.index.classes:  # overrides of what another module's model_fn calls on self
+            trained = {name for base in klass.node.bases for name in self._trained_methods_of(base)}
+            roots.update(dict.fromkeys(klass.methods[name] for name in sorted(trained) if name in klass.methods))
         for fn in self.index.functions:
             if any(self._is_estimator_spec(value) for value in fn.returns):
                 roots[fn] = None
             elif fn.parent is None and fn.owner is None and fn.name in self.external_roots:
                 roots[fn] = None
         return list(roots)
+
+    def _trained_methods_of(self, base: ast.expr) -> FrozenSet[str]:
+        """What another module of the project says the model_fns of the class ``base`` names build their train op
+        with (see Steps.trained_methods)."""
+        qualified = self.names.qualified_names(base)
+        if not qualified or len(qualified) != 1 or self.names.is_library(base):
+            return frozenset()
+        fact = self.modules.fact(next(iter(qualified)))
+        return fact.trained_methods if fact is not None else frozenset()
 
     def _model_fn_arguments(self, call: ast.Call, klass) -> List[FunctionInfo]:
         symbol = self.names.symbol(call.func)
@@ -151,3 +208,10 @@ class Training:
 
     def units_containing(self, fn: Optional[FunctionInfo]) -> List[FrozenSet[FunctionInfo]]:
         return [unit for unit in self.units if fn in unit]
+
+
+def method_of(function: Optional[FunctionInfo]) -> Optional[FunctionInfo]:
+    """The method ``function`` is, or is nested in."""
+    while function is not None and function.owner is None:
+        function = function.parent
+    return function

@@ -18,7 +18,8 @@ REMEDY = {
 class StepNeverIncrements(Rule):
     code = "TSL101"
     name = "step-never-increments"
-    requires = (TENSORFLOW, ESTIMATOR, OPTIMIZER_METHODS)
+    # A class may override the method another module's model_fn builds its train op with (Steps.trained_methods).
+    requires = (TENSORFLOW, (*ESTIMATOR, "class "), OPTIMIZER_METHODS)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
         for site in analysis.index.calls:
