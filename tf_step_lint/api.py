@@ -2,8 +2,8 @@
 
 The data (``data/tf_api.json``, and ``data/tf1_contrib.json`` from the TF 1.15 wheel's source) is written
 by ``scripts/generate_tf_api.py``, and that of optimizers outside TensorFlow (``data/third_party_optimizers.json``)
-by ``scripts/generate_third_party_optimizers.py``; nothing here is typed by hand except where TensorFlow 2.15 cannot tell us: module
-layouts of TF 1.x that no longer exist.
+by ``scripts/generate_third_party_optimizers.py``; nothing here is typed by hand except where TensorFlow 2.15 cannot
+tell us: module layouts of TF 1.x that no longer exist.
 """
 import functools
 import json

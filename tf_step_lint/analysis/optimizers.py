@@ -231,8 +231,8 @@ class Optimizers:
 
     def _class_kind(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
         """The kind of the instances of the class ``expr`` names: TensorFlow's, a third-party package's, one of this
-        module (its body decides), one a class factory makes, or one another module of the project describes; None where nothing
-        says."""
+        module (its body decides), one a class factory makes, or one another module of the project describes; None
+        where nothing says."""
         symbol = self.names.symbol(expr)
         if symbol is not None and symbol.kind == "v1_optimizer":
             return OptimizerKind("v1", True, symbol.public_name.rsplit(".", 1)[-1])
