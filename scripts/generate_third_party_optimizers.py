@@ -30,20 +30,18 @@ PINNED = ["kfac==0.2.4", "tensorflow-recommenders-addons==0.8.1", "intel-extensi
 PLATFORM = ["--python-version", "3.11", "--platform", "manylinux2014_x86_64", "--only-binary=:all:"]
 OPTIMIZER_METHODS = ("minimize", "apply_gradients")
 
-# Not read from source: horovod is on PyPI only as an sdist, and pip prepares an sdist's metadata by running its
-# setup.py.  What horovod/tensorflow/__init__.py and horovod/tensorflow/keras/__init__.py say (horovod 0.28.1 on
-# GitHub): DistributedOptimizer(optimizer, ...) returns a wrapper whose apply_gradients(*args, **kwargs) calls the
-# wrapped optimizer's with them.
+# Not read from a wheel: horovod is on PyPI only as an sdist, and pip prepares an sdist's metadata by running its
+# setup.py.  These entries were checked by hand against horovod's GitHub source (no release pinned): in
+# horovod/tensorflow/__init__.py and horovod/tensorflow/keras/__init__.py, DistributedOptimizer(optimizer, ...)
+# returns a wrapper whose apply_gradients(*args, **kwargs) calls the wrapped optimizer's with the same arguments.
 CARRIED = {
-    "horovod.tensorflow.DistributedOptimizer": {
-        "family": None, "increments_step": None, "wraps": {"position": 0, "keyword": "optimizer"},
-        "paths": ["horovod.tensorflow.DistributedOptimizer"], "package": "horovod==0.28.1"},
-    "horovod.tensorflow.keras.DistributedOptimizer": {
-        "family": None, "increments_step": None, "wraps": {"position": 0, "keyword": "optimizer"},
-        "paths": ["horovod.tensorflow.keras.DistributedOptimizer"], "package": "horovod==0.28.1"},
+    path: {"family": None, "increments_step": None, "wraps": {"position": 0, "keyword": "optimizer"},
+           "paths": [path], "package": "horovod"}
+    for path in ("horovod.tensorflow.DistributedOptimizer", "horovod.tensorflow.keras.DistributedOptimizer")
 }
-CARRIED_FROM = ("horovod 0.28.1's horovod/tensorflow/__init__.py and horovod/tensorflow/keras/__init__.py, read on "
-                "GitHub: PyPI has only its sdist, whose metadata pip prepares by running setup.py")
+CARRIED_FROM = ("checked by hand against horovod's GitHub source (horovod/tensorflow/__init__.py, "
+                "horovod/tensorflow/keras/__init__.py; no release pinned): PyPI has only its sdist, whose metadata pip "
+                "prepares by running setup.py")
 
 
 def download(directory):
