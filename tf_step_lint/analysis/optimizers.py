@@ -103,7 +103,7 @@ class Optimizers:
             return self._wrapped(call, wraps, symbol.info["init"][wraps], name, method, seen)
         if symbol is not None and symbol.kind == "keras_optimizer":
             return OptimizerKind("keras", False, symbol.public_name, keras_class=symbol)
-        third_party = self.third_party(call.func)
+        third_party = self._third_party(call.func)
         if third_party is not None and third_party.wraps is not None:
             return self._wrapped(call, *third_party.wraps, third_party.name, method, seen)
         if third_party is not None:
@@ -131,7 +131,7 @@ class Optimizers:
             return None
         return self.modules.fact(next(iter(qualified)))
 
-    def third_party(self, func: ast.expr) -> Optional[ThirdPartyOptimizer]:
+    def _third_party(self, func: ast.expr) -> Optional[ThirdPartyOptimizer]:
         """The optimizer class or wrapper of a package outside TensorFlow that ``func`` names, if every binding
         agrees on one (K-FAC's KfacOptimizer, TFRA's DynamicEmbeddingOptimizer)."""
         known = {third_party_optimizers().get(path) for path in self.names.qualified_names(func) or ()}
@@ -238,7 +238,7 @@ class Optimizers:
             return OptimizerKind("v1", True, symbol.public_name.rsplit(".", 1)[-1])
         if symbol is not None and symbol.kind == "keras_optimizer":
             return OptimizerKind("keras", False, symbol.public_name)
-        third_party = self.third_party(expr)
+        third_party = self._third_party(expr)
         if third_party is not None and third_party.wraps is None:
             return _third_party_kind(third_party)
         local = self.names.origins(expr)
