@@ -411,11 +411,11 @@ def _contrib_functions(wheel_path):
                 elif "update_ops" in names and reads_update_ops:
                     found[f"{module}.{node.name}"] = {**info, "kind": "update_ops_wiring"}
     for key, info in found.items():
-        info["paths"] = sorted(_public_paths(key, imports))
+        info["paths"] = sorted(public_paths(key, imports))
     return found
 
 
-def _public_paths(key, imports):
+def public_paths(key, imports):
     """``key`` and every path a package ``__init__`` gives it, through ``from M import name`` (a module or the
     symbol itself) and ``from M import *``, transitively."""
     paths, todo = {key}, [key]
@@ -466,7 +466,7 @@ def tf1_contrib_optimizers(wheel_path, snapshot):
             for node in tree.body:
                 if isinstance(node, ast.ClassDef):
                     key = f"{module}.{node.name}"
-                    classes[key] = [_resolved(base, aliases, module) for base in node.bases]
+                    classes[key] = [resolved_base(base, aliases, module) for base in node.bases]
                     init = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"),
                                 None)
                     inits[key] = [a.arg for a in init.args.args[1:]] if init is not None else None
@@ -491,7 +491,7 @@ def tf1_contrib_optimizers(wheel_path, snapshot):
             "symbols": dict(sorted(found.items()))}
 
 
-def _resolved(base, aliases, module):
+def resolved_base(base, aliases, module):
     """The dotted path a class's base expression names through its module's imports."""
     parts = []
     while isinstance(base, ast.Attribute):

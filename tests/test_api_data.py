@@ -76,3 +76,32 @@ def test_batch_norms_and_canned_optimizers_are_what_tensorflow_did_when_probed()
     assert dnn["keras_legacy"] is None
     combined = symbols["tensorflow.estimator.DNNLinearCombinedClassifier"]["optimizer_arguments"]
     assert set(combined) == {"linear_optimizer", "dnn_optimizer"}
+
+
+def test_third_party_optimizers_are_what_their_pinned_wheels_hold(tmp_path):
+    """kfac, tensorflow-recommenders-addons and intel-extension-for-tensorflow are downloaded (TFRA's wheel is about
+    190 MB), never installed: the generator reads their source with ast."""
+    output = tmp_path / "third_party.json"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_third_party_optimizers.py"),
+                             "--wheels", str(tmp_path / "wheels"), "--output", str(output)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    generated = json.loads(output.read_text())
+    assert generated == json.loads((ROOT / "tf_step_lint" / "data" / "third_party_optimizers.json").read_text())
+    by_path = {path: info for info in generated["optimizers"].values() for path in info["paths"]}
+    assert by_path["kfac.KfacOptimizer"] is by_path["kfac.optimizer.KfacOptimizer"]
+    assert (by_path["kfac.KfacOptimizer"]["family"], by_path["kfac.KfacOptimizer"]["increments_step"]) == ("v1", True)
+    assert by_path["tensorflow_recommenders_addons.dynamic_embedding.DynamicEmbeddingOptimizer"]["wraps"] == {
+        "position": 0, "keyword": "self"}
+    assert by_path["intel_extension_for_tensorflow.ops.AdamWithWeightDecayOptimizer"]["family"] == "keras"
+    assert by_path["kfac.KfacOptimizer"]["package"] == "kfac==0.2.4"
+
+
+def test_a_third_party_finding_names_its_class():
+    from tf_step_lint.codes import ALL
+    from tf_step_lint.engine import lint_source
+
+    source = (ROOT / "tests" / "fixtures" / "patterns" / "r26_third_party_optimizers.py").read_text()
+    messages = {f.line: f.message for f in lint_source(source, ALL)}
+    assert "`minimize()` of KfacOptimizer is given no global_step" in messages[13]
+    assert "of AdamOptimizer wrapped in DynamicEmbeddingOptimizer" in messages[35]

@@ -1,8 +1,9 @@
 """TensorFlow API facts, read from data generated from a real TensorFlow install.
 
 The data (``data/tf_api.json``, and ``data/tf1_contrib.json`` from the TF 1.15 wheel's source) is written
-by ``scripts/generate_tf_api.py``; nothing here is typed by hand except where TensorFlow 2.15 cannot tell us: module
-layouts of TF 1.x that no longer exist.
+by ``scripts/generate_tf_api.py``, and that of optimizers outside TensorFlow (``data/third_party_optimizers.json``)
+by ``scripts/generate_third_party_optimizers.py``; nothing here is typed by hand except where TensorFlow 2.15 cannot
+tell us: module layouts of TF 1.x that no longer exist.
 """
 import functools
 import json
@@ -136,6 +137,30 @@ def tf_api() -> TfApi:
     data = json.loads(_data_file("tf_api.json"))
     data["symbols"] = {**json.loads(_data_file("tf1_contrib.json"))["symbols"], **data["symbols"]}
     return TfApi(data)
+
+
+@dataclass(frozen=True)
+class ThirdPartyOptimizer:
+    """An optimizer of a package outside TensorFlow, as its wheel's source shows it (see
+    scripts/generate_third_party_optimizers.py)."""
+
+    name: str  # the class or function name, for messages: KfacOptimizer
+    family: Optional[str]  # "v1" or "keras"; None for a pass-through wrapper, whose argument decides
+    increments_step: bool  # a v1 one: minimize/apply_gradients(..., global_step=gs) increment gs
+    wraps: Optional[Tuple[int, str]]  # (position, keyword) of the optimizer a wrapper hands everything on to
+    package: str  # the package==version the entry came from
+
+
+@functools.lru_cache(maxsize=None)
+def third_party_optimizers() -> Mapping[str, ThirdPartyOptimizer]:
+    """Each public path of a third-party optimizer class or wrapper, read once from the generated table."""
+    found = {}
+    for key, info in json.loads(_data_file("third_party_optimizers.json"))["optimizers"].items():
+        wraps = info["wraps"]
+        optimizer = ThirdPartyOptimizer(key.rsplit(".", 1)[-1], info["family"], bool(info["increments_step"]),
+                                        (wraps["position"], wraps["keyword"]) if wraps else None, info["package"])
+        found.update(dict.fromkeys(info["paths"], optimizer))
+    return found
 
 
 def _data_file(name: str) -> str:

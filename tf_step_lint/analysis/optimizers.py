@@ -11,13 +11,7 @@ from typing import List, Optional, Set, Tuple
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, FunctionNode, argument, argument_values
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules, Parameter
 from tf_step_lint.analysis.names import UNKNOWN, Names
-from tf_step_lint.api import Symbol
-
-# Not TensorFlow, so not in the generated data: wrappers whose optimizer argument decides their kind.
-THIRD_PARTY_WRAPPERS = {
-    "horovod.tensorflow.DistributedOptimizer": ("optimizer", 0),
-    "horovod.tensorflow.keras.DistributedOptimizer": ("optimizer", 0),
-}
+from tf_step_lint.api import Symbol, ThirdPartyOptimizer, third_party_optimizers
 
 
 @dataclass(frozen=True)
@@ -115,9 +109,11 @@ class Optimizers:
             return self._wrapped(call, wraps, symbol.info["init"][wraps], name, method, seen)
         if symbol is not None and symbol.kind == "keras_optimizer":
             return OptimizerKind("keras", False, symbol.public_name, keras_class=symbol)
-        for path, (keyword, position) in THIRD_PARTY_WRAPPERS.items():
-            if self.names.is_qualified(call.func, path):
-                return self._wrapped(call, position, keyword, path.rsplit(".", 1)[-1], method, seen)
+        third_party = self._third_party(call.func)
+        if third_party is not None and third_party.wraps is not None:
+            return self._wrapped(call, *third_party.wraps, third_party.name, method, seen)
+        if third_party is not None:
+            return _third_party_kind(third_party)
         classes = self.names.origins(call.func)
         if len(classes) == 1 and isinstance(classes[0], ast.ClassDef):
             klass = self.names.index.class_of[classes[0]]
@@ -140,6 +136,12 @@ class Optimizers:
         if not qualified or len(qualified) != 1 or self.names.is_library(func):
             return None
         return self.modules.fact(next(iter(qualified)))
+
+    def _third_party(self, func: ast.expr) -> Optional[ThirdPartyOptimizer]:
+        """The optimizer class or wrapper of a package outside TensorFlow that ``func`` names, if every binding
+        agrees on one (K-FAC's KfacOptimizer, TFRA's DynamicEmbeddingOptimizer)."""
+        known = {third_party_optimizers().get(path) for path in self.names.qualified_names(func) or ()}
+        return known.pop() if len(known) == 1 else None
 
     def _unknown_wrapper(self, call: ast.Call, method: str, seen: Set) -> OptimizerKind:
         """``Wrapper(opt, ...)`` of code this module cannot see (a third-party dynamic-embedding or loss-scaling
@@ -234,14 +236,17 @@ class Optimizers:
         return self._class_kind(expr, method, set()) or UNKNOWN_KIND
 
     def _class_kind(self, expr: ast.expr, method: str, seen: Set) -> Optional[OptimizerKind]:
-        """The kind of the instances of the class ``expr`` names: TensorFlow's, one of this module (its body
-        decides), one a class factory makes, or one another module of the project describes; None where nothing
-        says."""
+        """The kind of the instances of the class ``expr`` names: TensorFlow's, a third-party package's, one of this
+        module (its body decides), one a class factory makes, or one another module of the project describes; None
+        where nothing says."""
         symbol = self.names.symbol(expr)
         if symbol is not None and symbol.kind == "v1_optimizer":
             return OptimizerKind("v1", True, symbol.public_name.rsplit(".", 1)[-1])
         if symbol is not None and symbol.kind == "keras_optimizer":
             return OptimizerKind("keras", False, symbol.public_name)
+        third_party = self._third_party(expr)
+        if third_party is not None and third_party.wraps is None:
+            return _third_party_kind(third_party)
         local = self.names.origins(expr)
         if len(local) == 1 and isinstance(local[0], ast.ClassDef):
             return self._user_class(self.names.index.class_of[local[0]], method, seen)
@@ -284,6 +289,11 @@ class Optimizers:
         scope = self.names.index.function_of[node].scope
         assignments = scope[step] if scope is not None else ()
         return any(self.names.index.references(a) for a in assignments if a.node is param)
+
+
+def _third_party_kind(optimizer: ThirdPartyOptimizer) -> OptimizerKind:
+    """The kind of a third-party optimizer class (a wrapper's is its argument's)."""
+    return OptimizerKind(optimizer.family, optimizer.increments_step, optimizer.name)
 
 
 def _hands_on(method: FunctionInfo, names: Tuple[str, ...]) -> bool:
