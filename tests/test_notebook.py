@@ -30,7 +30,9 @@ IMPORTS = ["import tensorflow as tf"]
 MODEL_FN = ["def model_fn(features, labels, mode):\n",
             "    loss = tf.reduce_sum(features)\n",
             "    train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)\n",
-            "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)"]
+            "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n",
+            "def input_fn():\n",
+            "    return tf.data.Dataset.from_tensors(([1.0], [1.0])).repeat()"]
 TRAIN = ["estimator = tf.estimator.Estimator(model_fn, model_dir='m')\n", "for epoch in range(3):\n",
          "    estimator.train(input_fn, max_steps=10)"]
 

@@ -412,7 +412,7 @@ async def test_notebook_documents_get_diagnostics_per_cell_quick_fixes_and_fix_a
     code, markup = types.NotebookCellKind.Code, types.NotebookCellKind.Markup
     model_fn = "".join(TRAIN.format(noqa="").split("\n\n\n")[1]) + "\n"
     loop = "estimator = tf.estimator.Estimator(model_fn, model_dir='m')\nfor epoch in range(3):\n" \
-           "    estimator.train(input_fn, max_steps=100)\n"
+           "    estimator.train(input_fn, max_steps=100)\n" + TRAIN.split("\n\n\n")[3]  # (its endless input_fn)
     async with Session(tmp_path) as session:
         assert session.initialized.capabilities.notebook_document_sync is not None
         uri, intro, imports, model, training = _open_notebook(session, tmp_path, [

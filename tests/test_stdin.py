@@ -16,6 +16,10 @@ def main(model_dir):
     estimator = tf.estimator.Estimator(model_fn, model_dir=model_dir)
     for epoch in range(3):
         estimator.train(input_fn, max_steps=100)
+
+
+def input_fn():
+    return tf.data.Dataset.from_tensors(([1.0], [1.0])).repeat()
 '''
 STEP = "tf.compat.v1.train.get_or_create_global_step()"
 FIXED = TRAIN.replace("minimize(loss)", f"minimize(loss, global_step={STEP})").format(noqa="")

@@ -6,6 +6,7 @@ from typing import FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.estimators import Estimators, Lifecycles
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ModuleIndex
+from tf_step_lint.analysis.inputs import Inputs
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
@@ -48,6 +49,10 @@ class Analysis:
     @cached_property
     def training(self) -> Training:
         return Training(self.index, self.names, self.external_roots, self.modules)
+
+    @cached_property
+    def inputs(self) -> Inputs:
+        return Inputs(self.index, self.names, self.training)
 
     @cached_property
     def estimators(self) -> Estimators:

@@ -13,6 +13,7 @@ from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo,
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.analysis.index import argument
+from tf_step_lint.analysis.weights import loads_weights
 
 
 class Training:
@@ -200,6 +201,13 @@ class Training:
             for call in fn.calls:
                 todo.extend(self.callable_functions(call.func))
         return frozenset(reached)
+
+    def may_load_weights(self, model_fn: ast.expr) -> bool:
+        """The model_fn ``model_fn`` names may load weights itself, so it needs no checkpoint to predict with them:
+        it, or a function of this file it reaches, calls a loader (see weights.py); or it is not in this file."""
+        functions = self.callable_functions(model_fn)
+        return not functions or any(loads_weights(self.names, call) for fn in functions for reached in self.reach(fn)
+                                    for call in reached.calls)
 
     @cached_property
     def functions(self) -> FrozenSet[FunctionInfo]:

@@ -12,10 +12,6 @@ from tf_step_lint.rules.exports import EXPORT_METHODS
 READERS = ("predict", "evaluate", *EXPORT_METHODS)  # the methods that read the newest checkpoint of model_dir
 OUTCOME = {"predict": "silently predicts with randomly initialised weights (logged only at INFO)",
            "evaluate": "silently evaluates randomly initialised weights (logged only at INFO)"}
-# What a model_fn may load weights with: tf.compat.v1.train.init_from_checkpoint (BERT), a Saver's restore, and the
-# EstimatorSpec arguments that carry a Scaffold or hooks (recommenders-addons' WarmStartHook).
-WEIGHT_LOADERS = ("init_from_checkpoint", "restore")
-SPEC_LOADERS = ("scaffold", "prediction_hooks", "evaluation_hooks")
 RAISES = "raises ValueError: Couldn't find trained model at <the temporary folder>"
 NO_CHECKPOINT = ("`{method}()` on `{name}`, which has no model_dir and is not trained before: its checkpoints would be "
                  "in a fresh temporary folder, so there is none, and it {outcome}; give the Estimator the model_dir "
@@ -80,25 +76,15 @@ def _cannot_have_checkpoint(analysis: Analysis, construction: Construction, call
 
 
 def _may_load_weights(analysis: Analysis, construction: Construction) -> bool:
-    """The Estimator's model_fn may load weights itself, so predict and evaluate need no checkpoint (BERT's
-    ``init_from_checkpoint``, a Scaffold, hooks that warm-start): or its model_fn is not in this file.  A canned
+    """The Estimator's model_fn may load weights itself, so predict and evaluate need no checkpoint (a TF-Hub module,
+    BERT's ``init_from_checkpoint``, a Scaffold, hooks that warm-start), or it is not in this file.  A canned
     Estimator has no model_fn of its own."""
     readable, model_fn = analysis.lifecycles.argument(construction, "model_fn")
     if not readable:
         return True
     if model_fn is None:
         return "model_fn" in construction.estimator.symbol.info["init"]
-    functions = analysis.training.callable_functions(model_fn)
-    if not functions:
-        return True
-    for unit in (analysis.training.reach(fn) for fn in functions):
-        for fn in unit:
-            for call in fn.calls:
-                names = analysis.names.qualified_names(call.func) or ()
-                if any(name.rsplit(".", 1)[-1] in WEIGHT_LOADERS for name in names) or analysis.names.calls(
-                        call, "scaffold", "saver") or any(k.arg in SPEC_LOADERS for k in call.keywords):
-                    return True
-    return False
+    return analysis.training.may_load_weights(model_fn)
 
 
 def _export_returned(analysis: Analysis, value: ast.expr) -> Optional[str]:

@@ -1,4 +1,5 @@
-"""TSL108: ``Estimator.train`` told a ``max_steps`` that a loop repeats, or given both ``steps`` and ``max_steps``."""
+"""TSL108: ``Estimator.train`` told a ``max_steps`` that a loop repeats, on an input that never ends, or given both
+``steps`` and ``max_steps``."""
 import ast
 from typing import Iterable, Optional
 
@@ -15,6 +16,7 @@ REPEATED = ("`train(max_steps={value})` in a loop, with the same value every tim
             "since max_steps has already saved\"); `steps=` trains that many more each time, which is what the loop "
             "means")
 _PURE_BUILTINS = frozenset({"int", "float", "min", "max", "round", "abs", "len"})
+_NUMBERS = tuple(f"builtins.{name}" for name in _PURE_BUILTINS)  # what they return is never None
 
 
 class MaxStepsMisuse(Rule):
@@ -39,8 +41,9 @@ class MaxStepsMisuse(Rule):
             if steps is not None:
                 if _surely_given(analysis, steps) and _surely_given(analysis, max_steps):
                     yield self.finding(analysis, call, BOTH)
-            elif _repeated(analysis, call, max_steps, site.function or analysis.tree):  # (a notebook's loop is
-                # the module's own code)
+            elif (_surely_given(analysis, max_steps) and _reaches_max_steps(analysis, call, params)
+                  and _repeated(analysis, call, max_steps, site.function or analysis.tree)):  # (a notebook's loop
+                # is the module's own code)
                 yield self.finding(analysis, max_steps, REPEATED.format(value=analysis.code_of(max_steps)),
                                    _fix(analysis, call))
 
@@ -52,10 +55,18 @@ def _given(value: Optional[ast.expr]) -> Optional[ast.expr]:
 
 def _surely_given(analysis: Analysis, value: ast.expr) -> bool:
     """``value`` cannot be None: every value it may have is seen, and none is None (a parameter or a flag may be
-    None, and a helper given either one of the two is right)."""
+    None, and a helper given either one of the two is right); arithmetic and ``int(...)`` never give None."""
     origins = analysis.names.origins(value)
-    return bool(origins) and all(isinstance(o, (ast.Constant, ast.BinOp)) and not (
-        isinstance(o, ast.Constant) and o.value is None) for o in origins)
+    return bool(origins) and all(
+        isinstance(o, ast.BinOp) or (isinstance(o, ast.Constant) and o.value is not None)
+        or (isinstance(o, ast.Call) and analysis.names.is_qualified(o.func, *_NUMBERS)) for o in origins)
+
+
+def _reaches_max_steps(analysis: Analysis, call: ast.Call, params) -> bool:
+    """The first call trains up to max_steps: its input never ends.  A finite input (``num_epochs`` epochs) ends
+    every call at the end of its data, and max_steps is only a cap (TensorFlow's official resnet run loop)."""
+    input_fn = argument(call, params.index("input_fn"), "input_fn")
+    return input_fn is not None and analysis.inputs.endless(input_fn)
 
 
 def _repeated(analysis: Analysis, call: ast.Call, max_steps: ast.expr, function) -> bool:
