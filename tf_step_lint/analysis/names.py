@@ -58,6 +58,20 @@ def _import_target(binding: Binding) -> Optional[str]:
     return None
 
 
+# Names that hold a run's settings: an attribute of one is a value read from flags or a file, never a variable.
+_CONFIGURATION_NAMES = frozenset(("flags", "config", "cfg", "conf", "configs", "params", "hparams", "hps", "hp",
+                                  "args", "opts", "options", "settings"))
+
+
+def is_configuration(expr: ast.expr) -> bool:
+    """``FLAGS``, ``params``, ``self.config``, ``FLAGS.model``, ``params["optimizer"]``: settings, or a part of
+    them."""
+    if isinstance(expr, ast.Subscript):
+        return is_configuration(expr.value)
+    text = dotted(expr)
+    return text is not None and any(part.lower() in _CONFIGURATION_NAMES for part in text.split("."))
+
+
 class Names:
     def __init__(self, index: ModuleIndex, target: Optional[Tuple[int, int]] = None):
         """``target``: the TensorFlow the code runs on, which decides what a path names (see TfApi.lookup)."""
@@ -192,22 +206,40 @@ class Names:
         return (function, bindings[0].node) if function is not None else None
 
     def passed(self, function: FunctionInfo, parameter: ast.arg) -> Optional[List[ast.expr]]:
-        """What every call of ``function`` in this file passes for ``parameter``; None where one passes nothing
-        for it (or it is ``self``) or there is no call."""
+        """What every call of ``function`` in this file passes for ``parameter``, its default where a call passes
+        nothing (an ``__init__``'s calls are those of its class); None where a call passes nothing and there is no
+        default, for ``self``, or where there is no call."""
         names = function.positional_params()
         position = names.index(parameter.arg) if parameter.arg in names else None
         if position is not None and function.owner is not None:
             if position == 0:
                 return None  # self: the instance the method is called on, not an argument
             position -= 1  # called on an instance: self is not an argument
+        callees = [[function.node]]
+        if function.owner is not None and function.name == "__init__":
+            callees.append([function.owner.node])
+        default = _default(function.node.args, parameter)
         values = []
         for site in self.index.calls:
-            if self.origins(site.node.func) == [function.node]:
-                value = argument(site.node, position, parameter.arg)
+            if self.origins(site.node.func) in callees:
+                value = argument(site.node, position, parameter.arg) or default
                 if value is None:
                     return None
                 values.append(value)
         return values or None
+
+    def parameter_values(self, expr: ast.expr) -> Optional[List[ast.expr]]:
+        """What ``expr`` holds when it is a parameter, or an attribute of ``self`` set only from parameters
+        (``self._optimizer_fn = optimizer_fn``): what every call passes for them (see ``passed``)."""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+            klass = self.enclosing_class(expr)
+            kept = klass.attributes.get(expr.attr) if klass is not None else None
+            if not kept:
+                return None
+            values = [self.parameter_values(value) for value in kept]
+            return None if None in values else [v for found in values for v in found]
+        parameter = self.parameter(expr)
+        return self.passed(*parameter) if parameter is not None else None
 
     # -- where a node is --------------------------------------------------------------------------
     def enclosing_function(self, node: ast.AST) -> Optional[FunctionInfo]:
@@ -234,3 +266,14 @@ class Names:
             return False
         assignments = scope[name.id]
         return bool(assignments) and all(a.scope is a.scope.globals for a in assignments)
+
+
+def _default(args: ast.arguments, parameter: ast.arg) -> Optional[ast.expr]:
+    """The default value of ``parameter`` in ``args``, if it has one."""
+    positional = [*args.posonlyargs, *args.args]
+    if parameter in positional:
+        index = positional.index(parameter) - (len(positional) - len(args.defaults))
+        return args.defaults[index] if index >= 0 else None
+    if parameter in args.kwonlyargs:
+        return args.kw_defaults[args.kwonlyargs.index(parameter)]
+    return None

@@ -10,7 +10,7 @@ from typing import List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, FunctionNode, argument, argument_values
 from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules, Parameter
-from tf_step_lint.analysis.names import UNKNOWN, Names
+from tf_step_lint.analysis.names import UNKNOWN, Names, is_configuration
 from tf_step_lint.api import Symbol, ThirdPartyOptimizer, third_party_optimizers
 
 
@@ -59,11 +59,13 @@ class Optimizers:
         self._budget -= 1
         parameter = self.names.parameter(receiver)
         passed = self.names.passed(*parameter) if parameter is not None else None
-        if passed is not None:  # `def _build_train_op(self, optimizer, loss)`: what every call of it gives
-            fresh = [value for value in passed if value not in active]
-            active.update(fresh)
-            kinds = [self._kind(value, method, active) for value in fresh]
-            active.difference_update(fresh)
+        if passed is not None:  # `def _build_train_op(self, optimizer, loss)`: what every call of it gives (the
+            # parameter is what is being resolved: a value passed is itself its origin, `_train(loss, Adam(lr))`)
+            if parameter[1] in active:
+                return UNKNOWN_KIND
+            active.add(parameter[1])
+            kinds = [self._kind(value, method, active) for value in passed]
+            active.discard(parameter[1])
             return _combined(kinds)
         kinds = []
         for origin in self._built(self.names.origins(receiver), set()):
@@ -109,6 +111,8 @@ class Optimizers:
             return self._wrapped(call, wraps, symbol.info["init"][wraps], name, method, seen)
         if symbol is not None and symbol.kind == "keras_optimizer":
             return OptimizerKind("keras", False, symbol.public_name, keras_class=symbol)
+        if symbol is not None and symbol.kind == "optimizer_factory":
+            return self._from_factory(call, symbol, method, seen)
         third_party = self._third_party(call.func)
         if third_party is not None and third_party.wraps is not None:
             return self._wrapped(call, *third_party.wraps, third_party.name, method, seen)
@@ -129,6 +133,23 @@ class Optimizers:
         if symbol is None and self.names.qualified_names(call.func):
             return self._unknown_wrapper(call, method, seen)
         return UNKNOWN_KIND
+
+    def _from_factory(self, call: ast.Call, factory: Symbol, method: str, seen: Set) -> OptimizerKind:
+        """``get_optimizer_instance(opt, lr)``: a name (a string, or a setting that holds one) gives one of the
+        factory's v1 classes; anything else is returned as it is, an instance, or a class or callable it calls."""
+        opt = argument(call, factory.param_index("opt"), "opt")
+        if opt is None:
+            return UNKNOWN_KIND
+        classes = factory.info["classes"]
+        origins = self.names.origins(opt)
+        if all(isinstance(o, ast.Constant) and isinstance(o.value, str) for o in origins):
+            names = [o.value for o in origins if o.value in classes]
+        elif is_configuration(opt):
+            names = sorted(classes)
+        else:
+            kind = self._kind(opt, method, seen)
+            return kind if kind.family != "unknown" else self._class_kind(opt, method, seen) or UNKNOWN_KIND
+        return _combined([OptimizerKind("v1", True, classes[name].rsplit(".", 1)[-1]) for name in names])
 
     def fact_of(self, func: ast.expr) -> Optional[Fact]:
         """What another module of the project says ``func`` builds, if it names one of its functions or classes."""
@@ -250,6 +271,10 @@ class Optimizers:
         local = self.names.origins(expr)
         if len(local) == 1 and isinstance(local[0], ast.ClassDef):
             return self._user_class(self.names.index.class_of[local[0]], method, seen)
+        if isinstance(expr, ast.Subscript):  # `_OPTIMIZERS[name]`: a class of a dict of this file, by name
+            tables = self.names.origins(expr.value)
+            if tables and all(isinstance(t, ast.Dict) for t in tables):
+                return _combined([self._class_kind(v, method, seen) or UNKNOWN_KIND for t in tables for v in t.values])
         made = self._made_class(expr, method, seen)
         if made is not None:
             return made
@@ -262,10 +287,11 @@ class Optimizers:
         """The kind of the instances of a class that a parameter or a class factory of this module stands for:
         ``cls`` is what every call passes (an optimizer class handed in), and ``make_optimizer_class(cls)`` the
         class it returns (tensorflow_privacy's ``class DPOptimizerClass(cls)``); None where ``expr`` is neither."""
-        parameter = self.names.parameter(expr)
-        if parameter is not None:
-            passed = self.names.passed(*parameter)
-            return _combined([self._class_kind(v, method, seen) or UNKNOWN_KIND for v in passed]) if passed else None
+        passed = self.names.parameter_values(expr)
+        if passed is not None:
+            return _combined([self._class_kind(v, method, seen) or UNKNOWN_KIND for v in passed])
+        if self.names.parameter(expr) is not None:
+            return None
         kinds = []
         for call in [expr] if isinstance(expr, ast.Call) else self.names.origins(expr):
             factories = self.names.origins(call.func) if isinstance(call, ast.Call) else []

@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.flow import MAX_ALTERNATIVES, Flow
 from tf_step_lint.analysis.index import ClassInfo, FunctionInfo
-from tf_step_lint.analysis.names import Names, dotted
+from tf_step_lint.analysis.names import Names, dotted, is_configuration
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers
 from tf_step_lint.analysis.index import argument, argument_values
 from tf_step_lint.analysis.training import Training, method_of
@@ -51,7 +51,7 @@ class Steps:
         (``warmup_steps``, ``NUM_TRAIN_STEPS``) and a string are not: handing one to other code moves no step."""
         if isinstance(expr, ast.Call):
             return self.names.calls(expr, "step_getter")
-        if isinstance(expr, ast.Attribute) and _is_configuration(expr.value):
+        if isinstance(expr, ast.Attribute) and is_configuration(expr.value):
             return False  # FLAGS.update_with_prev_timestep, params.ema_step: a setting, not a variable
         origins = self.names.origins(expr)
         name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else None
@@ -328,17 +328,6 @@ def _names_a_step(name: str) -> bool:
     """``global_step``, ``step``, ``self.train_step``: yes; ``warmup_steps``, ``MAX_STEP`` (a constant): no."""
     lowered = name.lower()
     return "step" in lowered and not lowered.endswith("steps") and not name.isupper()
-
-
-# Names that hold a run's settings: an attribute of one is a value read from flags or a file, never a variable.
-_CONFIGURATION_NAMES = frozenset(("flags", "config", "cfg", "conf", "configs", "params", "hparams", "hps", "hp",
-                                  "args", "opts", "options", "settings"))
-
-
-def _is_configuration(expr: ast.expr) -> bool:
-    """``FLAGS``, ``params``, ``self.config``, ``FLAGS.model``: settings, or a part of them."""
-    text = dotted(expr)
-    return text is not None and any(part.lower() in _CONFIGURATION_NAMES for part in text.split("."))
 
 
 def _holds_while_training(test: ast.expr, step: Set[str]) -> bool:
