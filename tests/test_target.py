@@ -143,14 +143,14 @@ def test_undeclared_tf1_code_is_linted_as_tf1_and_the_run_says_so_once(tmp_path)
     result = run_cli("--no-cache", ".", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "")
     notice = [line for line in result.stderr.splitlines() if "declares no TensorFlow version" in line]
-    assert notice == [f"tf-step-lint: {tmp_path} declares no TensorFlow version, and no file uses tf.compat.v1 or a "
+    assert notice == [f"tf-step-lint: {tmp_path} declares no TensorFlow version, and no file uses tf.compat.v2 or a "
                       "TF2-only name, so its code is linted as TensorFlow 1.15 code (TF1 names are its API: TSL302 is "
                       "off); set target-version under [tool.tf-step-lint] (or pass --target-version) to choose"]
     assert "declares no" not in run_cli("--no-cache", "-q", ".", cwd=tmp_path).stderr
     assert "declares no" not in run_cli("--no-cache", "--target-version", "1.15", ".", cwd=tmp_path).stderr
 
 
-@pytest.mark.parametrize("evidence", ["tf1 = tf.compat.v1\n", "from tensorflow.compat import v1 as tf1\n",
+@pytest.mark.parametrize("evidence", ["tf2 = tf.compat.v2\n", "from tensorflow.compat import v2 as tf2\n",
                                       "x = tf.experimental.numpy.ones(3)\n"])
 def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path, evidence):
     """A TF1 name left in the TF2 namespace of a project that has begun moving to TF2 is a real AttributeError."""
@@ -164,13 +164,13 @@ def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path,
 
 
 @pytest.mark.parametrize("probe", [
-    "if hasattr(tf.compat, 'v1'):\n  tf.compat.v1.disable_eager_execution()\n",  # NVIDIA OpenSeq2Seq's run.py
-    "try:\n    tf1 = tf.compat.v1\nexcept AttributeError:\n    tf1 = tf\n",
+    "if hasattr(tf.compat, 'v2'):\n  tf.compat.v2.enable_v2_behavior()\n",
+    "try:\n    tf2 = tf.compat.v2\nexcept AttributeError:\n    tf2 = tf\n",
     "if tf.__version__ >= '2':\n    x = tf.experimental.numpy.ones(3)\n",
 ])
 def test_a_tf2_name_read_only_inside_a_version_probe_is_no_evidence(tmp_path, probe):
     """Code that asks whether TF2's API is there tolerates TF2; it does not say that it runs on it."""
-    for name, after in (("probing", ""), ("unguarded", "tf.compat.v1.disable_v2_behavior()\n")):
+    for name, after in (("probing", ""), ("unguarded", "x = tf.experimental.numpy.ones(3)\n")):
         project = tmp_path / name
         (project / ".git").mkdir(parents=True)
         (project / "train.py").write_text(TF1_NAME)
@@ -261,9 +261,32 @@ def test_a_subproject_without_a_pin_is_read_with_its_repository(tmp_path):
     """tensorflow/estimator's tools/pip_package has a setup.py without TensorFlow: its code is still the TF2
     repository's, not a TF1 project of its own."""
     (tmp_path / ".git").mkdir()
-    (tmp_path / "migrated.py").write_text("import tensorflow as tf\ntf1 = tf.compat.v1\n")
+    (tmp_path / "migrated.py").write_text("import tensorflow as tf\ntf2 = tf.compat.v2\n")
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "setup.py").write_text("setup(name='tools', install_requires=['numpy'])\n")
     (tmp_path / "tools" / "train.py").write_text(TF1_NAME)
     result = run_cli("--no-cache", ".", cwd=tmp_path)
     assert "tools/train.py:3:9: TSL302" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize("use", [
+    "tf1 = tf.compat.v1\n",
+    "from tensorflow.compat import v1 as tf1\n",
+    "node = tf.compat.v1.NodeDef()\nsession = tf.Session()\n",  # tensorflow/minigo's, whose every pin is 1.15
+    "if hasattr(tf.compat, 'v1'):\n  tf.compat.v1.disable_eager_execution()\n",  # NVIDIA OpenSeq2Seq's run.py
+])
+def test_tf_compat_v1_is_no_evidence_of_tf2(tmp_path, use):
+    """TF 1.13 to 1.15 have tf.compat.v1 too: TF1 code spells names through it to run on either."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "graph.py").write_text("import tensorflow as tf\n" + use)
+    assert detect(str(tmp_path))[0] == (1, 15)
+    assert run_cli("--no-cache", ".", cwd=tmp_path).stdout == ""
+
+
+def test_code_written_against_tf_compat_v2_is_tf2(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "model.py").write_text("import tensorflow.compat.v2 as tf\n\nLAYER = tf.keras.layers.Dense\n")
+    assert detect(str(tmp_path))[0] == DEFAULT
+    assert "train.py:3:9: TSL302" in run_cli("--no-cache", ".", cwd=tmp_path).stdout

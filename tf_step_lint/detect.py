@@ -42,7 +42,8 @@ def detect(directory: str) -> Tuple[Version, str]:
 
 
 FROM_CODE = "from its code"  # how a target read from the code is sourced (the CLI says it once per run)
-_TF2_MARK = re.compile(rb"\bcompat(?:\.|\s+import\s+)v[12]\b")
+# tf.compat.v1 exists from TF 1.13 on, so only tf.compat.v2 marks code written against TF2's API
+_TF2_MARK = re.compile(rb"\bcompat(?:\.|\s+import\s+)v2\b")
 _TF_PATH = re.compile(rb"\btf\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _SKIPPED_FOLDERS = frozenset({"build", "dist", "node_modules", "site-packages", "__pycache__"})
 
@@ -50,8 +51,8 @@ _SKIPPED_FOLDERS = frozenset({"build", "dist", "node_modules", "site-packages", 
 @functools.lru_cache(maxsize=None)
 def from_code(root: str) -> Tuple[Version, str]:
     """What the code under ``root`` runs on when the project declares nothing: TF2 (DEFAULT) if any file uses
-    ``tf.compat.v1``/``v2`` or a name only TF2 has (``tf.experimental.numpy``); TF 1.x if it has TensorFlow code
-    and none of those (the TF1 names are then its API, not mistakes); (DEFAULT, "default") without TensorFlow."""
+    ``tf.compat.v2`` or a name only TF2 has (``tf.experimental.numpy``); TF 1.x if it has TensorFlow code and none of
+    those (``tf.compat.v1`` is no evidence: TF 1.13 to 1.15 have it too, and TF1 code uses it to run on either) (the TF1 names are then its API, not mistakes); (DEFAULT, "default") without TensorFlow."""
     from tf_step_lint.api import tf_api
 
     v2_only = frozenset(path[len("tensorflow."):].encode() for path in tf_api().v2_only)
@@ -72,16 +73,16 @@ def from_code(root: str) -> Tuple[Version, str]:
             return DEFAULT, (f"{FROM_CODE}: {root} declares no TensorFlow version, and {path}:{line} uses "
                              f"`{spelled_use}`, so its code is linted for TensorFlow {spelled(DEFAULT)}")
     if tensorflow:
-        return LAST_TF1, (f"{FROM_CODE}: {root} declares no TensorFlow version, and no file uses tf.compat.v1 or "
+        return LAST_TF1, (f"{FROM_CODE}: {root} declares no TensorFlow version, and no file uses tf.compat.v2 or "
                           f"a TF2-only name, so its code is linted as TensorFlow {spelled(LAST_TF1)} code (TF1 "
                           "names are its API: TSL302 is off)")
     return DEFAULT, "default"
 
 
 def _tf2_evidence(text: bytes, v2_only: FrozenSet[bytes]) -> Optional[Tuple[int, str]]:
-    """(line, spelling) of the first ``compat.v1``/``v2`` or TF2-only name in ``text`` that runs unconditionally:
-    one inside a version probe (``if hasattr(tf.compat, "v1"): tf.compat.v1.disable_eager_execution()``, as TF1
-    projects such as OpenSeq2Seq write) says only that the code tolerates TF2."""
+    """(line, spelling) of the first ``compat.v2`` or TF2-only name in ``text`` that runs unconditionally:
+    one inside a version probe (``if tf.__version__ >= "2": x = tf.experimental.numpy.ones(3)``) says only that the
+    code tolerates TF2."""
     uses = [m for m in _TF2_MARK.finditer(text)]
     uses += [m for m in _TF_PATH.finditer(text) if m.group(1) in v2_only or m.group(1).split(b".")[0] in v2_only]
     if not uses:
