@@ -67,6 +67,7 @@ def test_requirement_specifiers_are_read_as_pip_reads_them(tmp_path, requirement
     ("Dockerfile.gpu", "FROM nvcr.io/nvidia/tensorflow:22.01-tf2-py3 AS build\n", DEFAULT),
     ("Dockerfile", "FROM --platform=linux/amd64 tensorflow/tensorflow:2.4.1\n", (2, 4)),
     ("Dockerfile", "FROM python:3.7\nRUN pip install --no-cache-dir tensorflow-gpu==1.14.0 pandas\n", (1, 14)),
+    ("Dockerfile", 'FROM python:3.7\nRUN pip3 install "tensorflow==1.15.0" && pip3 install numpy\n', (1, 15)),
     ("Dockerfile", "FROM tensorflow/tensorflow:latest-gpu\n", None),
     ("environment.yml", "name: x\ndependencies:\n  - python=3.7\n  - tensorflow-gpu=1.15\n", (1, 15)),
     ("environment.yml", "dependencies:\n  - pip\n  - pip:\n    - tensorflow==2.3.0\n", (2, 3)),
@@ -290,3 +291,76 @@ def test_code_written_against_tf_compat_v2_is_tf2(tmp_path):
     (tmp_path / "model.py").write_text("import tensorflow.compat.v2 as tf\n\nLAYER = tf.keras.layers.Dense\n")
     assert detect(str(tmp_path))[0] == DEFAULT
     assert "train.py:3:9: TSL302" in run_cli("--no-cache", ".", cwd=tmp_path).stdout
+
+
+def _minigo_like(root):
+    """tensorflow/minigo's shape: TF1 code that reaches one name through tf.compat.v1, every pin in a folder that
+    holds no code."""
+    (root / ".git").mkdir(parents=True)
+    (root / "model.py").write_text("import tensorflow as tf\n\nnode = tf.compat.v1.NodeDef()\nsession = tf.Session()\n"
+                                   "SAVER = tf.train.Saver\n")
+    (root / "testing").mkdir()
+    (root / "testing" / "Dockerfile").write_text('FROM python:3.7\nRUN pip3 install --upgrade pip && \\\n'
+                                                 '    pip3 install "tensorflow==1.15.0"\n')
+
+
+def test_a_declaration_outside_the_codes_folders_sets_the_target_and_the_run_says_which(tmp_path):
+    _minigo_like(tmp_path)
+    dockerfile = tmp_path / "testing" / "Dockerfile"
+    assert detect(str(tmp_path))[0] == (1, 15)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")  # no TSL302
+    assert result.stderr == (f"tf-step-lint: no folder holding {tmp_path} declares a TensorFlow version, so "
+                             f"{dockerfile}: its TensorFlow pin decides (the project's only declaration): its code is "
+                             "linted as TensorFlow 1.15 code (TF1 names are its API: TSL302 is off); set "
+                             "target-version under [tool.tf-step-lint] (or pass --target-version) to choose\n")
+
+
+def test_a_declaration_in_a_folder_above_wins_over_one_elsewhere(tmp_path):
+    _minigo_like(tmp_path / "repo")
+    (tmp_path / "repo" / "requirements.txt").write_text("tensorflow==2.15.1\n")
+    assert detect(str(tmp_path / "repo")) == ((2, 15), f"{tmp_path / 'repo' / 'requirements.txt'}: its TensorFlow pin")
+
+
+@pytest.mark.parametrize("path,content", [
+    (".github/workflows/test.yml",
+     "jobs:\n  test:\n    steps:\n      - run: python -m pip install 'tensorflow-gpu==1.15.0' pytest\n"),
+    ("cloudbuild.yaml", "steps:\n- name: python\n  args: ['bash', '-c', 'pip install tensorflow~=1.14.0']\n"),
+    ("docker/gpu.Dockerfile", "FROM tensorflow/tensorflow:1.15.5-gpu-py3\n"),
+    ("ci/requirements-test.txt", "pytest\ntensorflow<2\n"),
+])
+def test_ci_configurations_docker_folders_and_sibling_requirements_are_read(tmp_path, path, content):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text(TF1_NAME)
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text(content)
+    version, source = detect(str(tmp_path / "src"))
+    assert version[0] == 1 and f"{tmp_path / path}: its TensorFlow" in source
+
+
+def test_disagreeing_declarations_elsewhere_are_chosen_deterministically_and_the_note_says_why(tmp_path):
+    (tmp_path / ".git").mkdir()
+    for folder, pin in (("docker", "tensorflow==1.15.0"), ("testing", "tensorflow-gpu==1.15.0"),
+                        ("tools", "tensorflow==2.4.1"), ("research/other", "tensorflow==2.8.0")):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "requirements.txt").write_text(pin + "\n")
+    (tmp_path / "research" / "mine").mkdir()
+    (tmp_path / "src").mkdir()
+    version, source = detect(str(tmp_path / "src"))  # nothing nearer: the version most declarations pin
+    assert version == (1, 15)
+    assert (f"{tmp_path / 'docker' / 'requirements.txt'}: its TensorFlow pin decides (2 of the project's 4 "
+            f"declarations agree; {tmp_path / 'tools' / 'requirements.txt'} says 2.4; "
+            f"{tmp_path / 'research' / 'other' / 'requirements.txt'} says 2.8 disagree)") in source
+    version, source = detect(str(tmp_path / "research" / "mine"))  # a sibling subproject's is the nearest
+    assert version == (2, 8) and "decides (the nearest to the code;" in source
+
+
+def test_the_project_root_bounds_the_search_elsewhere(tmp_path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "requirements.txt").write_text("tensorflow==1.15.0\n")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "train.py").write_text("import tensorflow as tf\nx = tf.experimental.numpy.ones(3)\n")
+    (tmp_path / "repo" / "vendored" / ".git").mkdir(parents=True)  # a nested repository is another project
+    (tmp_path / "repo" / "vendored" / "requirements.txt").write_text("tensorflow==1.15.0\n")
+    assert detect(str(tmp_path / "repo"))[0] == DEFAULT
