@@ -5,6 +5,8 @@ together.  IPython's own syntax is masked, never changed: a line magic, shell es
 ``!pip install``, ``x = !ls``, ``estimator?``) reads as ``pass`` (or ``x = None``) on its own line, and a cell
 magic's body is Python only for the magics that run their body as Python (``%%time``); any other (``%%bash``) leaves
 its cell out.  A cell Python cannot read is left out too, with its own TSL000, and the others are still analysed.
+A cell whose lines all share an indentation is read without it, as IPython runs it (its ``leading_indent``): the
+findings' columns and the fixes' edits are mapped back past that margin, and a line a fix adds gets it too.
 
 Writing back replaces, in the file's own text, only the JSON value of the ``source`` of each cell a fix changed
 (see notebook_json.py).  The new file is read back and must hold exactly the old notebook with the new sources, or
@@ -13,6 +15,7 @@ the fix is refused.
 import ast
 import copy
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -43,6 +46,32 @@ class Cell:
     module_start: int  # the module line its first line is (0: not in the module)
     lines: int  # how many module lines it fills
     masked: Tuple[int, ...]  # its lines (1-based) that are IPython syntax, read as `pass`
+    margin: str = ""  # the indentation every line starts with, which IPython removes before running the cell
+
+    def shift(self, line: int) -> int:
+        """The columns IPython's dedent removes from the cell's ``line``: the margin's, none from a blank line it
+        does not fit (the module reads it as empty) or the line after the last."""
+        lines = self.text.split("\n")
+        return len(self.margin) if self.margin and line <= len(lines) and lines[line - 1].startswith(self.margin) else 0
+
+    def column(self, line: int, column: int) -> int:
+        """The column in the cell's own text of ``column`` of the module's text of its ``line``."""
+        return column + self.shift(line)
+
+    def placed(self, edit: Edit) -> Edit:
+        """``edit`` of the cell's text as the module reads it (dedented) as an edit of its own text: positions after
+        the margin, and each non-blank line the edit begins given the margin."""
+        if not self.margin:
+            return edit
+        start, end = self.shift(edit.start[0]), self.shift(edit.end[0])
+        content = re.sub(r"\n(?=[^\r\n])", "\n" + self.margin, edit.content)
+        if not start and content[:1] not in ("", "\n", "\r"):  # a line begun on a blank line (or after the last)
+            content = self.margin + content
+        lines = self.text.split("\n")
+        rest = lines[edit.end[0] - 1][edit.end[1] - 1 + end:] if edit.end[0] <= len(lines) else ""
+        if content.endswith("\n") and rest.strip(" \t"):
+            content += self.margin
+        return Edit((edit.start[0], edit.start[1] + start), (edit.end[0], edit.end[1] + end), content)
 
 
 @dataclass
@@ -84,7 +113,14 @@ class Notebook:
     def edits_by_cell(self, edits: Sequence[Edit]) -> Optional[Dict[int, List[Edit]]]:
         """Module ``edits`` as edits of each cell's own text (positions within the cell); None where an edit
         crosses cells or touches IPython syntax, which a fix must never change."""
-        by_cell: Dict[int, List[Edit]] = {}
+        in_cells = self._in_cells(edits)
+        return None if in_cells is None else {index: [placed for _, placed in pairs] for index, pairs in
+                                              in_cells.items()}
+
+    def _in_cells(self, edits: Sequence[Edit]) -> Optional[Dict[int, List[Tuple[Edit, Edit]]]]:
+        """Cell -> each of its module ``edits`` with positions within the cell's dedented text, and within its
+        own text; None where one cannot be put in a cell."""
+        by_cell: Dict[int, List[Tuple[Edit, Edit]]] = {}
         for edit in edits:
             start = self.cell_at(edit.start[0])
             if start is None:
@@ -95,20 +131,24 @@ class Notebook:
                 return None  # into the next cell
             if any(line <= masked <= end_line for masked in cell.masked):
                 return None
-            by_cell.setdefault(cell.index, []).append(Edit((line, edit.start[1]), (end_line, edit.end[1]),
-                                                           edit.content))
+            dedented = Edit((line, edit.start[1]), (end_line, edit.end[1]), edit.content)
+            by_cell.setdefault(cell.index, []).append((dedented, cell.placed(dedented)))
         return by_cell
 
     def edited_sources(self, edits: Sequence[Edit]) -> Optional[Dict[int, str]]:
-        """Each cell's new text under module ``edits``; None where they cannot be put in the cells."""
-        by_cell = self.edits_by_cell(edits)
+        """Each cell's new text under module ``edits``; None where they cannot be put in the cells, or a dedented
+        cell's new text would not dedent (as IPython does) into the fixed module text."""
+        by_cell = self._in_cells(edits)
         if by_cell is None:
             return None
         sources = {}
         for cell in self.cells:
             if cell.index in by_cell:
                 padded = cell.text if cell.text.endswith("\n") else cell.text + "\n"
-                edited = apply(padded, by_cell[cell.index])
+                edited = apply(padded, [placed for _, placed in by_cell[cell.index]])
+                if cell.margin and (_common_margin(edited) != cell.margin or _dedented(edited, cell.margin) != apply(
+                        _dedented(padded, cell.margin), [dedented for dedented, _ in by_cell[cell.index]])):
+                    return None
                 sources[cell.index] = edited[:-1] if padded != cell.text and edited.endswith("\n") else edited
         return sources
 
@@ -163,19 +203,38 @@ def _module(data: dict, code: List[Tuple[int, str]], python_2: bool) -> Notebook
     cells, parts, unreadable = [], [], []
     line = 1
     for index, text in code:
-        masked_text, masked, python = _masked(text)
+        margin = _common_margin(text)  # IPython dedents a cell first, then reads its magics
+        masked_text, masked, python = _masked(_dedented(text, margin))
         reason = _unreadable(masked_text) if python else None
         if not python or reason is not None:  # `%%bash`, or broken: not in the module
-            cells.append(Cell(index, text, 0, 0, ()))
+            cells.append(Cell(index, text, 0, 0, (), margin))
             if reason is not None:
-                unreadable.append((index, *reason))
+                why, at_line, column = reason
+                unreadable.append((index, why, at_line, cells[-1].column(at_line, column)))
             continue
         padded = masked_text if masked_text.endswith("\n") or not masked_text else masked_text + "\n"
         count = padded.count("\n") if padded else 0
-        cells.append(Cell(index, text, line if count else 0, count, masked))
+        cells.append(Cell(index, text, line if count else 0, count, masked, margin))
         parts.append(padded)
         line += count
     return Notebook(data, cells, "".join(parts), unreadable, python_2)
+
+
+_MARGIN = re.compile(r"^([ \t]*)[^ \t\n]", re.MULTILINE)
+
+
+def _common_margin(text: str) -> str:
+    """The indentation all non-blank lines of ``text`` start with, which IPython's ``leading_indent`` removes
+    (``textwrap.dedent``): a cell of `` for x in ds.take(5):`` and ``  print(x)`` runs."""
+    margins = _MARGIN.findall(text)
+    return os.path.commonprefix(margins) if margins else ""
+
+
+def _dedented(text: str, margin: str) -> str:
+    """``text`` without ``margin``, as IPython runs it (blank lines the margin does not fit become empty)."""
+    if not margin:
+        return text
+    return "\n".join(line[len(margin):] if line.startswith(margin) else "" for line in text.split("\n"))
 
 
 def _masked(text: str) -> Tuple[str, Tuple[int, ...], bool]:
