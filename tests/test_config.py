@@ -10,6 +10,7 @@ from tests.conftest import BUGGY, run_cli
 from tf_step_lint.config import Settings, selected_codes
 
 TF1_NAME = "import tensorflow as tf\n\nSAVER = tf.train.Saver\n"  # TSL302 at 3:9 for a 2.x target
+TF2_PIN = "tensorflow==2.15.1\n"  # BUGGY's tf.compat.v1 is TF 1.15's too: without a pin these files are TF1 code
 
 
 def _write(root, files):
@@ -38,7 +39,7 @@ def test_codes_resolve_as_ruff_resolves_them(layers, codes):
 
 def test_the_nearest_pyproject_with_the_table_applies_to_each_file(tmp_path):
     _write(tmp_path, {
-        "pyproject.toml": '[tool.tf-step-lint]\nignore = ["TSL101"]\n',
+        "pyproject.toml": '[tool.tf-step-lint]\nignore = ["TSL101"]\n', "requirements.txt": TF2_PIN,
         "a/train.py": BUGGY, "a/old.py": TF1_NAME,
         "b/pyproject.toml": '[project]\nname = "b"\n',  # no table: skipped, the root's applies
         "b/train.py": BUGGY,
@@ -53,7 +54,7 @@ def test_the_nearest_pyproject_with_the_table_applies_to_each_file(tmp_path):
 
 def test_flags_override_the_file(tmp_path):
     _write(tmp_path, {"pyproject.toml": '[tool.tf-step-lint]\nselect = ["TSL3"]\nignore = ["TSL302"]\n',
-                      "train.py": BUGGY, "old.py": TF1_NAME})
+                      "train.py": BUGGY, "old.py": TF1_NAME, "requirements.txt": TF2_PIN})
     assert _reported(run_cli(".", "--no-cache", cwd=tmp_path)) == []
     assert _reported(run_cli(".", "--no-cache", "--select", "TSL", cwd=tmp_path)) == [
         ("old.py", "TSL302"), ("train.py", "TSL101")]
@@ -66,7 +67,8 @@ def test_flags_override_the_file(tmp_path):
 def test_per_file_ignores_from_the_file_and_the_command_line(tmp_path):
     _write(tmp_path, {"pyproject.toml": '[tool.tf-step-lint.per-file-ignores]\n"legacy/*" = ["TSL3"]\n'
                                         '"*_test.py" = ["TSL101"]\n',
-                      "legacy/old.py": TF1_NAME, "old.py": TF1_NAME, "train_test.py": BUGGY, "train.py": BUGGY})
+                      "legacy/old.py": TF1_NAME, "old.py": TF1_NAME, "train_test.py": BUGGY, "train.py": BUGGY,
+                      "requirements.txt": TF2_PIN})
     assert _reported(run_cli(".", "--no-cache", cwd=tmp_path)) == [("old.py", "TSL302"), ("train.py", "TSL101")]
     from_sub = run_cli("old.py", "--no-cache", cwd=tmp_path / "legacy")  # globs are relative to the pyproject
     assert _reported(from_sub) == []
@@ -163,7 +165,7 @@ def _flake8(cwd, *args):
 @pytest.mark.parametrize("config_file", [".flake8", "setup.cfg", "tox.ini"])
 def test_flake8_users_configure_the_plugin_in_flake8s_own_files(tmp_path, config_file):
     """The README's flake8 column: select/extend-select and per-file-ignores, read from flake8's own files."""
-    _write(tmp_path, {"train.py": BUGGY, "legacy/train.py": BUGGY, "old.py": TF1_NAME})
+    _write(tmp_path, {"train.py": BUGGY, "legacy/train.py": BUGGY, "old.py": TF1_NAME, "requirements.txt": TF2_PIN})
     (tmp_path / config_file).write_text("[flake8]\nselect = TSL\nper-file-ignores =\n    legacy/*: TSL101\n"
                                         "    old.py: TSL3\n")
     result = _flake8(tmp_path)

@@ -285,7 +285,7 @@ def test_a_python_2_notebooks_python_2_cells_are_left_out_with_a_note_and_the_ot
     data["metadata"] = {"kernelspec": {"language": "python", "name": "python2"},
                         "language_info": {"name": "python", "version": "2.7.14"}}
     (tmp_path / "py2.ipynb").write_text(json.dumps(data, indent=1))
-    result = run_cli("py2.ipynb", "--no-cache", cwd=tmp_path)
+    result = run_cli("py2.ipynb", "--no-cache", "--target-version", "2.15", cwd=tmp_path)  # not the guess's note
     assert result.returncode == 1 and lines(result) == [["py2.ipynb:cell", "3:3:54:"]]  # no TSL000
     assert result.stderr == ("tf-step-lint: py2.ipynb: 1 cell(s) in Python 2 syntax left out (its kernel runs "
                              "Python 2; tf-step-lint reads Python 3)\n")
@@ -300,3 +300,78 @@ def test_ipython_lines_inside_brackets_strings_and_automagic_commands(tmp_path):
     (tmp_path / "nb.ipynb").write_text(notebook(*cells))
     result = run_cli("nb.ipynb", "--no-cache", cwd=tmp_path)
     assert lines(result) == [["nb.ipynb:cell", "4:3:54:"]] and result.returncode == 1
+
+
+# -- cells IPython dedents --------------------------------------------------------------------------------
+def _indented(source, margin=" "):
+    return [margin + line if line.strip() else line for line in source]
+
+
+def _as_ipython_runs(text: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(text)
+
+
+WINDOWS = [" for x in windows.take(5):\n", "  print(x)"]  # as TensorFlow's own docs notebooks write them
+DISPATCH = [" @tf.experimental.dispatch_for_api(tf.math.add)\n", " def masked_add(x, y):\n", "   return x"]
+
+
+def test_a_uniformly_indented_cell_is_read_as_ipython_dedents_it(tmp_path):
+    """IPython removes the indentation every line of a cell shares before running it; so does the module."""
+    for cell in (WINDOWS, DISPATCH, _indented(MODEL_FN)):
+        compile(_as_ipython_runs("".join(cell)), "cell", "exec")  # what IPython runs is Python
+    (tmp_path / "nb.ipynb").write_text(notebook(IMPORTS, WINDOWS, DISPATCH, _indented(MODEL_FN),
+                                                ["  a = 1\n", " b = 2"]))
+    result = run_cli("nb.ipynb", "--no-cache", "--target-version", "2.15", cwd=tmp_path)
+    assert [line.split(" ", 3)[:3] for line in result.stdout.splitlines()] == [
+        ["nb.ipynb:cell", "4:3:55:", "TSL101"],  # the column in the cell's own text, past its margin
+        ["nb.ipynb:cell", "5:1:2:", "TSL000"]]  # not uniformly indented: IPython cannot run it either
+    assert "cannot parse: unexpected indent" in result.stdout
+    (finding,) = [f for f in json.loads(run_cli("nb.ipynb", "--no-cache", "--target-version", "2.15", "--format",
+                                                "json", cwd=tmp_path).stdout) if f["code"] == "TSL101"]
+    line = _indented(MODEL_FN)[2]  # the range and the fix's edit in the cell's own text too
+    assert (finding["column"], finding["end_column"]) == (line.index("minimize") + 1, line.index("(loss)") + 1)
+    assert finding["fix"]["edits"][0]["start"] == {"line": 3, "column": line.index("loss)") + 5}
+
+
+def test_a_fix_in_a_dedented_cell_keeps_its_margin_and_every_other_byte(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    path.write_text(notebook(IMPORTS, WINDOWS, _indented(MODEL_FN), TRAIN))
+    before = path.read_text()
+    run_cli("nb.ipynb", "--no-cache", "--fix", "--target-version", "2.15", cwd=tmp_path)
+    after = path.read_text()
+    fixed_line = _indented(MODEL_FN)[2].replace("minimize(loss)", f"minimize(loss, global_step={STEP})")
+    assert after == before.replace(json.dumps(_indented(MODEL_FN)[2]), json.dumps(fixed_line))
+    fixed_cell = "".join(json.loads(after)["cells"][2]["source"])
+    assert _as_ipython_runs(fixed_cell) == "".join(MODEL_FN).replace("minimize(loss)",
+                                                                     f"minimize(loss, global_step={STEP})") + "\n"
+    assert run_cli("nb.ipynb", "--no-cache", "--fix", "--target-version", "2.15", cwd=tmp_path).returncode != 2
+    assert path.read_text() == after
+
+
+KERAS_MODEL_FN = ["def model_fn(features, labels, mode):\n",
+                  "    loss = tf.reduce_sum(features)\n",
+                  "    optimizer = tf.keras.optimizers.Adam(0.1)\n",
+                  "\n",
+                  "    variables = tf.compat.v1.trainable_variables()\n",
+                  "    train_op = optimizer.apply_gradients(zip(tf.gradients(loss, variables), variables))\n",
+                  "    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)"]
+
+
+def test_a_fix_that_adds_lines_to_a_dedented_cell_indents_them_as_the_cell_is(tmp_path):
+    """The fix inserts `optimizer.iterations = ...` on a line of its own: in a cell indented by two spaces it gets
+    them too, so that IPython runs what the fix wrote into the module."""
+    estimator = ["estimator = tf.estimator.Estimator(model_fn)"]
+    for name, cell in (("plain.ipynb", KERAS_MODEL_FN), ("indented.ipynb", _indented(KERAS_MODEL_FN, "  "))):
+        (tmp_path / name).write_text(notebook(IMPORTS, cell, estimator))
+        run_cli(name, "--no-cache", "--fix", "--target-version", "2.10", cwd=tmp_path)
+    plain, indented = ("".join(json.loads((tmp_path / name).read_text())["cells"][1]["source"])
+                       for name in ("plain.ipynb", "indented.ipynb"))
+    assert "optimizer.iterations = " in plain and plain.count("\n") > len(KERAS_MODEL_FN) - 1
+    assert indented == "".join(_indented(source_lines(plain), "  "))
+    assert _as_ipython_runs(indented) == plain + "\n"
+
+
+def source_lines(text):
+    return text.splitlines(keepends=True)

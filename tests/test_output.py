@@ -31,7 +31,8 @@ def tree(tmp_path):
                 (root / f"{code.lower()}_{heading.split()[0].lower()}_{i}.py").write_text(strip(block))
     (root / "clean.py").write_text("import os\n")
     (root / "broken.py").write_text(BROKEN)
-    return root
+    (root / "requirements.txt").write_text("tensorflow==2.15.1\n")  # what the docs are written for (their
+    return root  # tf.compat.v1 alone would make them TF 1.15 code)
 
 
 def test_star_marks_what_fix_would_fix_and_unsafe_fixes_need_the_flag(tmp_path, buggy_file):

@@ -74,7 +74,7 @@ def test_the_readme_flake8_example_works(tmp_path):
 
 def test_the_editor_settings_shown_are_well_formed():
     """The VS Code settings are JSON and the Helix settings TOML, with the command the server runs as."""
-    from tf_step_lint.detect import load_toml
+    from tf_step_lint.declarations import load_toml
 
     section = re.search(r"^### In the editor.*?(?=^### )", README, re.S | re.M).group(0)
     vscode = json.loads(re.search(r"^```json\n(.*?)^```\n", section, re.S | re.M).group(1))

@@ -45,6 +45,7 @@ def test_the_target_version_of_the_named_files_project_applies(tmp_path):
     canned = "import tensorflow as tf\n\ntf.estimator.DNNClassifier([4], [], optimizer=tf.keras.optimizers.Adam())\n"
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "requirements.txt").write_text("tensorflow==2.10.0\n")
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.1\n")  # else old/'s pin would be new.py's too
     assert b"TSL109" in stdin_cli("--stdin-filename", "new.py", "-", source=canned, cwd=tmp_path).stdout
     assert stdin_cli("--stdin-filename", "old/train.py", "-", source=canned, cwd=tmp_path).stdout == b""
 

@@ -67,6 +67,7 @@ def test_requirement_specifiers_are_read_as_pip_reads_them(tmp_path, requirement
     ("Dockerfile.gpu", "FROM nvcr.io/nvidia/tensorflow:22.01-tf2-py3 AS build\n", DEFAULT),
     ("Dockerfile", "FROM --platform=linux/amd64 tensorflow/tensorflow:2.4.1\n", (2, 4)),
     ("Dockerfile", "FROM python:3.7\nRUN pip install --no-cache-dir tensorflow-gpu==1.14.0 pandas\n", (1, 14)),
+    ("Dockerfile", 'FROM python:3.7\nRUN pip3 install "tensorflow==1.15.0" && pip3 install numpy\n', (1, 15)),
     ("Dockerfile", "FROM tensorflow/tensorflow:latest-gpu\n", None),
     ("environment.yml", "name: x\ndependencies:\n  - python=3.7\n  - tensorflow-gpu=1.15\n", (1, 15)),
     ("environment.yml", "dependencies:\n  - pip\n  - pip:\n    - tensorflow==2.3.0\n", (2, 3)),
@@ -143,14 +144,14 @@ def test_undeclared_tf1_code_is_linted_as_tf1_and_the_run_says_so_once(tmp_path)
     result = run_cli("--no-cache", ".", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "")
     notice = [line for line in result.stderr.splitlines() if "declares no TensorFlow version" in line]
-    assert notice == [f"tf-step-lint: {tmp_path} declares no TensorFlow version, and no file uses tf.compat.v1 or a "
+    assert notice == [f"tf-step-lint: {tmp_path} declares no TensorFlow version, and no file uses tf.compat.v2 or a "
                       "TF2-only name, so its code is linted as TensorFlow 1.15 code (TF1 names are its API: TSL302 is "
                       "off); set target-version under [tool.tf-step-lint] (or pass --target-version) to choose"]
     assert "declares no" not in run_cli("--no-cache", "-q", ".", cwd=tmp_path).stderr
     assert "declares no" not in run_cli("--no-cache", "--target-version", "1.15", ".", cwd=tmp_path).stderr
 
 
-@pytest.mark.parametrize("evidence", ["tf1 = tf.compat.v1\n", "from tensorflow.compat import v1 as tf1\n",
+@pytest.mark.parametrize("evidence", ["tf2 = tf.compat.v2\n", "from tensorflow.compat import v2 as tf2\n",
                                       "x = tf.experimental.numpy.ones(3)\n"])
 def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path, evidence):
     """A TF1 name left in the TF2 namespace of a project that has begun moving to TF2 is a real AttributeError."""
@@ -164,13 +165,13 @@ def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path,
 
 
 @pytest.mark.parametrize("probe", [
-    "if hasattr(tf.compat, 'v1'):\n  tf.compat.v1.disable_eager_execution()\n",  # NVIDIA OpenSeq2Seq's run.py
-    "try:\n    tf1 = tf.compat.v1\nexcept AttributeError:\n    tf1 = tf\n",
+    "if hasattr(tf.compat, 'v2'):\n  tf.compat.v2.enable_v2_behavior()\n",
+    "try:\n    tf2 = tf.compat.v2\nexcept AttributeError:\n    tf2 = tf\n",
     "if tf.__version__ >= '2':\n    x = tf.experimental.numpy.ones(3)\n",
 ])
 def test_a_tf2_name_read_only_inside_a_version_probe_is_no_evidence(tmp_path, probe):
     """Code that asks whether TF2's API is there tolerates TF2; it does not say that it runs on it."""
-    for name, after in (("probing", ""), ("unguarded", "tf.compat.v1.disable_v2_behavior()\n")):
+    for name, after in (("probing", ""), ("unguarded", "x = tf.experimental.numpy.ones(3)\n")):
         project = tmp_path / name
         (project / ".git").mkdir(parents=True)
         (project / "train.py").write_text(TF1_NAME)
@@ -261,9 +262,105 @@ def test_a_subproject_without_a_pin_is_read_with_its_repository(tmp_path):
     """tensorflow/estimator's tools/pip_package has a setup.py without TensorFlow: its code is still the TF2
     repository's, not a TF1 project of its own."""
     (tmp_path / ".git").mkdir()
-    (tmp_path / "migrated.py").write_text("import tensorflow as tf\ntf1 = tf.compat.v1\n")
+    (tmp_path / "migrated.py").write_text("import tensorflow as tf\ntf2 = tf.compat.v2\n")
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "setup.py").write_text("setup(name='tools', install_requires=['numpy'])\n")
     (tmp_path / "tools" / "train.py").write_text(TF1_NAME)
     result = run_cli("--no-cache", ".", cwd=tmp_path)
     assert "tools/train.py:3:9: TSL302" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize("use", [
+    "tf1 = tf.compat.v1\n",
+    "from tensorflow.compat import v1 as tf1\n",
+    "node = tf.compat.v1.NodeDef()\nsession = tf.Session()\n",  # tensorflow/minigo's, whose every pin is 1.15
+    "if hasattr(tf.compat, 'v1'):\n  tf.compat.v1.disable_eager_execution()\n",  # NVIDIA OpenSeq2Seq's run.py
+])
+def test_tf_compat_v1_is_no_evidence_of_tf2(tmp_path, use):
+    """TF 1.13 to 1.15 have tf.compat.v1 too: TF1 code spells names through it to run on either."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "graph.py").write_text("import tensorflow as tf\n" + use)
+    assert detect(str(tmp_path))[0] == (1, 15)
+    assert run_cli("--no-cache", ".", cwd=tmp_path).stdout == ""
+
+
+def test_code_written_against_tf_compat_v2_is_tf2(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "model.py").write_text("import tensorflow.compat.v2 as tf\n\nLAYER = tf.keras.layers.Dense\n")
+    assert detect(str(tmp_path))[0] == DEFAULT
+    assert "train.py:3:9: TSL302" in run_cli("--no-cache", ".", cwd=tmp_path).stdout
+
+
+def _minigo_like(root):
+    """tensorflow/minigo's shape: TF1 code that reaches one name through tf.compat.v1, every pin in a folder that
+    holds no code."""
+    (root / ".git").mkdir(parents=True)
+    (root / "model.py").write_text("import tensorflow as tf\n\nnode = tf.compat.v1.NodeDef()\nsession = tf.Session()\n"
+                                   "SAVER = tf.train.Saver\n")
+    (root / "testing").mkdir()
+    (root / "testing" / "Dockerfile").write_text('FROM python:3.7\nRUN pip3 install --upgrade pip && \\\n'
+                                                 '    pip3 install "tensorflow==1.15.0"\n')
+
+
+def test_a_declaration_outside_the_codes_folders_sets_the_target_and_the_run_says_which(tmp_path):
+    _minigo_like(tmp_path)
+    dockerfile = tmp_path / "testing" / "Dockerfile"
+    assert detect(str(tmp_path))[0] == (1, 15)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "")  # no TSL302
+    assert result.stderr == (f"tf-step-lint: no folder holding {tmp_path} declares a TensorFlow version, so "
+                             f"{dockerfile}: its TensorFlow pin decides (the project's only declaration): its code is "
+                             "linted as TensorFlow 1.15 code (TF1 names are its API: TSL302 is off); set "
+                             "target-version under [tool.tf-step-lint] (or pass --target-version) to choose\n")
+
+
+def test_a_declaration_in_a_folder_above_wins_over_one_elsewhere(tmp_path):
+    _minigo_like(tmp_path / "repo")
+    (tmp_path / "repo" / "requirements.txt").write_text("tensorflow==2.15.1\n")
+    assert detect(str(tmp_path / "repo")) == ((2, 15), f"{tmp_path / 'repo' / 'requirements.txt'}: its TensorFlow pin")
+
+
+@pytest.mark.parametrize("path,content", [
+    (".github/workflows/test.yml",
+     "jobs:\n  test:\n    steps:\n      - run: python -m pip install 'tensorflow-gpu==1.15.0' pytest\n"),
+    ("cloudbuild.yaml", "steps:\n- name: python\n  args: ['bash', '-c', 'pip install tensorflow~=1.14.0']\n"),
+    ("docker/gpu.Dockerfile", "FROM tensorflow/tensorflow:1.15.5-gpu-py3\n"),
+    ("ci/requirements-test.txt", "pytest\ntensorflow<2\n"),
+])
+def test_ci_configurations_docker_folders_and_sibling_requirements_are_read(tmp_path, path, content):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text(TF1_NAME)
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text(content)
+    version, source = detect(str(tmp_path / "src"))
+    assert version[0] == 1 and f"{tmp_path / path}: its TensorFlow" in source
+
+
+def test_disagreeing_declarations_elsewhere_are_chosen_deterministically_and_the_note_says_why(tmp_path):
+    (tmp_path / ".git").mkdir()
+    for folder, pin in (("docker", "tensorflow==1.15.0"), ("testing", "tensorflow-gpu==1.15.0"),
+                        ("tools", "tensorflow==2.4.1"), ("research/other", "tensorflow==2.8.0")):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "requirements.txt").write_text(pin + "\n")
+    (tmp_path / "research" / "mine").mkdir()
+    (tmp_path / "src").mkdir()
+    version, source = detect(str(tmp_path / "src"))  # nothing nearer: the version most declarations pin
+    assert version == (1, 15)
+    assert (f"{tmp_path / 'docker' / 'requirements.txt'}: its TensorFlow pin decides (2 of the project's 4 "
+            f"declarations agree; {tmp_path / 'tools' / 'requirements.txt'} says 2.4; "
+            f"{tmp_path / 'research' / 'other' / 'requirements.txt'} says 2.8 disagree)") in source
+    version, source = detect(str(tmp_path / "research" / "mine"))  # a sibling subproject's is the nearest
+    assert version == (2, 8) and "decides (the nearest to the code;" in source
+
+
+def test_the_project_root_bounds_the_search_elsewhere(tmp_path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "requirements.txt").write_text("tensorflow==1.15.0\n")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "train.py").write_text("import tensorflow as tf\nx = tf.experimental.numpy.ones(3)\n")
+    (tmp_path / "repo" / "vendored" / ".git").mkdir(parents=True)  # a nested repository is another project
+    (tmp_path / "repo" / "vendored" / "requirements.txt").write_text("tensorflow==1.15.0\n")
+    assert detect(str(tmp_path / "repo"))[0] == DEFAULT

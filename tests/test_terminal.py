@@ -18,6 +18,7 @@ def tree(tmp_path):
     for i in range(3):
         (tmp_path / f"train_{i}.py").write_text(BUGGY)
     (tmp_path / "saver.py").write_text(UNSAFE_ONLY)
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.15.1\n")  # no guessed target to say on stderr
     return tmp_path
 
 

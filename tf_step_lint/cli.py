@@ -20,7 +20,7 @@ from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import ERROR_NAME, FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
 from tf_step_lint.project import Project, external_roots
-from tf_step_lint.detect import FROM_CODE
+from tf_step_lint.detect import ELSEWHERE, FROM_CODE
 from tf_step_lint.target import DEFAULT, Version, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -97,13 +97,15 @@ def _main(argv: List[str]) -> int:
     except ConfigError as error:
         print(f"tf-step-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if not args.quiet:  # a target read from the code that is not the default is a guess: say it once per project
-        guesses = {configuration.target_source(path) or "" for path, selection in zip(files, selections)
-                   if selection.target != DEFAULT}
-        for source in sorted(guesses):
-            if source.startswith(FROM_CODE):
-                print(f"tf-step-lint: {source[len(FROM_CODE) + 2:]}; set target-version under [tool.tf-step-lint] "
-                      "(or pass --target-version) to choose", file=sys.stderr)
+    # A target read from the code (unless the default) or from a declaration outside the code's folders is a guess:
+    # say it once per project.
+    sources = {(configuration.target_source(path) or "", selection.target)
+               for path, selection in zip(files, selections)}
+    guesses = {source for source, target in sources
+               if source.startswith(ELSEWHERE) or (source.startswith(FROM_CODE) and target != DEFAULT)}
+    for source in sorted(guesses) if not args.quiet else ():
+        print(f"tf-step-lint: {source.split(': ', 1)[1]}; set target-version under [tool.tf-step-lint] "
+              "(or pass --target-version) to choose", file=sys.stderr)
     progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)
     task = Task(args.fix, args.diff, args.unsafe_fixes, edits=args.format in ("json", "sarif"))
     cache = None if args.no_cache else ResultCache(Path(CACHE_DIRECTORY))

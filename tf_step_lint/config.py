@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from tf_step_lint.codes import ERROR_CODE, Selection
-from tf_step_lint.detect import detect, forget_detected, load_toml
+from tf_step_lint.declarations import load_toml
+from tf_step_lint.detect import detect, forget_detected
 from tf_step_lint.target import Version, parse_version
 
 TABLE = "tool.tf-step-lint"

@@ -1,48 +1,40 @@
 """Which TensorFlow version a project targets.
 
 ``--target-version``, else ``target-version`` under ``[tool.tf-step-lint]`` (see config.py), else the version the
-project declares, else what its code shows (see ``from_code``), else 2.15.  Declarations are read where real projects
-make them: ``pyproject.toml`` (PEP 621 and Poetry), ``requirements*.txt``, ``setup.py``, ``setup.cfg``, ``Pipfile``,
-conda's ``environment.yml`` and Dockerfiles (``FROM tensorflow/tensorflow:1.15.0-py3``, NVIDIA's ``…-tf1-py3``).
-Requirement specifiers are read with ``packaging``, as pip reads them.  A pin sets the target only when it bounds the
-version from above (``==2.15.1``, ``~=1.15``, ``<2.16``): ``tensorflow>=2.4`` says what the code needs, not what it
-runs on, so it is not a target.
+project declares (what each project file declares: declarations.py) in the code's folder or one above it, else in its
+other folders (``elsewhere``: a ``testing/Dockerfile``, a CI workflow), else what its code shows (``from_code``), else
+2.15.
 """
-import configparser
 import functools
 import os
 import re
+from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
+from tf_step_lint.declarations import readers
 from tf_step_lint.files import NOTEBOOK, TooLarge, is_notebook, read_source
 from tf_step_lint.parsing import NewerSyntax, TooDeep, parse_python, version_probe_lines
 from tf_step_lint.target import DEFAULT, LAST_TF1, Version, spelled
 
-TENSORFLOW_PACKAGES = frozenset({"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
-                                 "tensorflow-macos"})
-_REQUIREMENTS = re.compile(r"requirements.*\.txt")
-_DOCKERFILE = re.compile(r"(?:.*\.)?Dockerfile(?:\..*)?|Containerfile")
-_QUOTED = re.compile(r"""['"]([^'"\n]*tensorflow[^'"\n]*)['"]""", re.IGNORECASE)
-_CONDA_ITEM = re.compile(r"^\s*-\s*['\"]?([A-Za-z0-9_.\-\[\]]+)\s*(=?=?[<>!~=]*\s*[^\s'\"#]*)")
-_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
-_ARG = re.compile(r"^\s*ARG\s+(\w+)=(\S+)", re.IGNORECASE | re.MULTILINE)
-_ARG_USE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
-_PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^&|;\n\\]*)", re.IGNORECASE)
-_POETRY_CARET = re.compile(r"^\^(\d+)(?:\.(\d+))?")
-_POETRY_TILDE = re.compile(r"^~(?!=)(\d+)(?:\.(\d+))?")
+CI_HIDDEN_FOLDERS = frozenset({".github", ".circleci"})  # hidden folders whose CI configurations declare versions
 
 
 @functools.lru_cache(maxsize=None)
 def detect(directory: str) -> Tuple[Version, str]:
-    """The target the project declares for code in ``directory``, and where it was found; else what the project's
-    code shows (``from_code``)."""
+    """The target the project declares for code in ``directory``, and where it was found: in ``directory`` or a
+    folder above it, else elsewhere in the project (``elsewhere``); else what the project's code shows
+    (``from_code``)."""
     found = declared(directory)
-    return found if found is not None else from_code(project_root(directory))
+    if found is not None:
+        return found
+    root = project_root(directory)
+    return elsewhere(directory, root) or from_code(root)
 
 
 FROM_CODE = "from its code"  # how a target read from the code is sourced (the CLI says it once per run)
-_TF2_MARK = re.compile(rb"\bcompat(?:\.|\s+import\s+)v[12]\b")
+# tf.compat.v1 exists from TF 1.13 on, so only tf.compat.v2 marks code written against TF2's API
+_TF2_MARK = re.compile(rb"\bcompat(?:\.|\s+import\s+)v2\b")
 _TF_PATH = re.compile(rb"\btf\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _SKIPPED_FOLDERS = frozenset({"build", "dist", "node_modules", "site-packages", "__pycache__"})
 
@@ -50,8 +42,9 @@ _SKIPPED_FOLDERS = frozenset({"build", "dist", "node_modules", "site-packages", 
 @functools.lru_cache(maxsize=None)
 def from_code(root: str) -> Tuple[Version, str]:
     """What the code under ``root`` runs on when the project declares nothing: TF2 (DEFAULT) if any file uses
-    ``tf.compat.v1``/``v2`` or a name only TF2 has (``tf.experimental.numpy``); TF 1.x if it has TensorFlow code
-    and none of those (the TF1 names are then its API, not mistakes); (DEFAULT, "default") without TensorFlow."""
+    ``tf.compat.v2`` or a name only TF2 has (``tf.experimental.numpy``); TF 1.x if it has TensorFlow code and none of
+    those (the TF1 names are then its API, not mistakes); (DEFAULT, "default") without TensorFlow.  ``tf.compat.v1``
+    is no evidence: TF 1.13 to 1.15 have it too, and TF1 code spells names through it to run on either."""
     from tf_step_lint.api import tf_api
 
     v2_only = frozenset(path[len("tensorflow."):].encode() for path in tf_api().v2_only)
@@ -72,16 +65,16 @@ def from_code(root: str) -> Tuple[Version, str]:
             return DEFAULT, (f"{FROM_CODE}: {root} declares no TensorFlow version, and {path}:{line} uses "
                              f"`{spelled_use}`, so its code is linted for TensorFlow {spelled(DEFAULT)}")
     if tensorflow:
-        return LAST_TF1, (f"{FROM_CODE}: {root} declares no TensorFlow version, and no file uses tf.compat.v1 or "
+        return LAST_TF1, (f"{FROM_CODE}: {root} declares no TensorFlow version, and no file uses tf.compat.v2 or "
                           f"a TF2-only name, so its code is linted as TensorFlow {spelled(LAST_TF1)} code (TF1 "
                           "names are its API: TSL302 is off)")
     return DEFAULT, "default"
 
 
 def _tf2_evidence(text: bytes, v2_only: FrozenSet[bytes]) -> Optional[Tuple[int, str]]:
-    """(line, spelling) of the first ``compat.v1``/``v2`` or TF2-only name in ``text`` that runs unconditionally:
-    one inside a version probe (``if hasattr(tf.compat, "v1"): tf.compat.v1.disable_eager_execution()``, as TF1
-    projects such as OpenSeq2Seq write) says only that the code tolerates TF2."""
+    """(line, spelling) of the first ``compat.v2`` or TF2-only name in ``text`` that runs unconditionally:
+    one inside a version probe (``if tf.__version__ >= "2": x = tf.experimental.numpy.ones(3)``) says only that the
+    code tolerates TF2."""
     uses = [m for m in _TF2_MARK.finditer(text)]
     uses += [m for m in _TF_PATH.finditer(text) if m.group(1) in v2_only or m.group(1).split(b".")[0] in v2_only]
     if not uses:
@@ -109,22 +102,77 @@ def _notebook_code(raw: bytes) -> bytes:
 
 def _python_files(root: str):
     """The ``*.py`` and ``*.ipynb`` files under ``root``, without virtualenvs, hidden and build folders, in a stable
-    order (``os.walk`` follows no symlinked folder)."""
+    order."""
+    for folder, files in _walk(root):
+        yield from (os.path.join(folder, f) for f in files if f.endswith((".py", NOTEBOOK)))
+
+
+def _walk(root: str, hidden: FrozenSet[str] = frozenset(), nested_repositories: bool = True):
+    """(folder, its file names) for ``root`` and every folder under it but virtualenvs, build folders and hidden
+    ones not in ``hidden``, sorted (``os.walk`` follows no symlinked folder)."""
     for folder, folders, files in os.walk(root):
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in _SKIPPED_FOLDERS
-                            and not os.path.exists(os.path.join(folder, f, "pyvenv.cfg")))
-        yield from (os.path.join(folder, f) for f in sorted(files) if f.endswith((".py", NOTEBOOK)))
+        folders[:] = sorted(f for f in folders if (not f.startswith(".") or f in hidden) and f not in _SKIPPED_FOLDERS
+                            and not os.path.exists(os.path.join(folder, f, "pyvenv.cfg"))
+                            and (nested_repositories or not os.path.exists(os.path.join(folder, f, ".git"))))
+        yield folder, sorted(files)
 
 
 def declared(directory: str) -> Optional[Tuple[Version, str]]:
+    """The pin of the nearest folder from ``directory`` up to its repository's root that declares one."""
     start = Path(os.path.abspath(directory))
     for folder in (start, *start.parents):
         found, repository_root, _ = _in_folder(folder)
         if found is not None:
-            return found
+            return found[0], _said(found)
         if repository_root:
             break  # what lies above is not this project
     return None
+
+
+ELSEWHERE = "from the project's other folders"  # a target declared outside the code's folders (the CLI says it)
+
+
+def elsewhere(directory: str, root: str) -> Optional[Tuple[Version, str]]:
+    """What the declarations of the project under ``root`` outside ``directory``'s folders say (a
+    ``testing/Dockerfile``'s ``pip install``, a CI workflow's, a sibling folder's requirements), when none of its
+    folders declares anything.  The declarations nearest ``directory`` count (a monorepo's sibling subproject before
+    a distant one); among them, the version most of them declare; on a tie, the version of the shallowest, then first
+    by path."""
+    found = _declarations_under(root)
+    if not found:
+        return None
+    start = os.path.abspath(directory)
+    shared = {path: len(Path(os.path.commonpath([start, str(path.parent)])).parts) for _, path, _ in found}
+    nearest = [pin for pin in found if shared[pin[1]] == max(shared.values())]
+    votes = Counter(version for version, _, _ in nearest)  # in the order of ``found``: ties go to the first
+    version = max(votes, key=votes.__getitem__)
+    decider = next(pin for pin in nearest if pin[0] == version)
+    reasons = ["the project's only declaration" if len(found) == 1 else
+               f"all {len(found)} of the project's declarations agree" if len(set(v for v, _, _ in found)) == 1 else
+               "the nearest to the code" if len(nearest) == 1 else
+               f"{votes[version]} of the {len(nearest)} nearest to the code agree" if len(nearest) < len(found) else
+               f"{votes[version]} of the project's {len(found)} declarations agree"]
+    if len(votes) > 1 and sorted(votes.values())[-2] == votes[version]:
+        reasons.append("a tie, which the shallowest and first by path wins")
+    others = [f"{path} says {spelled(v)}" for v, path, _ in found if v != version]
+    if others:
+        reasons.append("; ".join(others[:3]) + (f" and {len(others) - 3} more disagree" if len(others) > 3 else
+                                                " disagree" if len(others) > 1 else " disagrees"))
+    tf1 = " (TF1 names are its API: TSL302 is off)" if version < (2, 0) else ""
+    return version, (f"{ELSEWHERE}: no folder holding {start} declares a TensorFlow version, so {_said(decider)} "
+                     f"decides ({'; '.join(reasons)}): its code is linted as TensorFlow {spelled(version)} code{tf1}")
+
+
+@functools.lru_cache(maxsize=None)
+def _declarations_under(root: str) -> Tuple[Tuple[Version, Path, str], ...]:
+    """Every folder's declaration in the project under ``root`` (CI folders such as ``.github/workflows`` included,
+    nested repositories left out), shallowest first, then by path."""
+    found = [_in_folder(Path(folder))[0] for folder, _ in _walk(root, CI_HIDDEN_FOLDERS, nested_repositories=False)]
+    return tuple(sorted((pin for pin in found if pin is not None), key=lambda pin: (len(pin[1].parts), str(pin[1]))))
+
+
+def _said(pin: Tuple[Version, Path, str]) -> str:
+    return f"{pin[1]}: its TensorFlow {pin[2]}"
 
 
 def project_root(directory: str) -> str:
@@ -144,205 +192,29 @@ def project_root(directory: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, str]], bool, bool]:
-    """The pin in ``folder``'s project files, whether it is a repository's root, and whether it holds a project
-    file.  One listing of the folder: a run asks this of every folder it lints."""
+def _in_folder(folder: Path) -> Tuple[Optional[Tuple[Version, Path, str]], bool, bool]:
+    """The pin in ``folder``'s project files (version, file, what of it), whether it is a repository's root, and
+    whether it holds a project file.  One listing of the folder: a run asks this of every folder it lints."""
     try:
         with os.scandir(folder) as entries:  # only regular files: a FIFO would block the read forever
             names = {entry.name: entry.is_file() for entry in entries}
     except OSError:
         return None, False, False
-    project_file = any(regular and _readers(name) for name, regular in names.items())
+    project_file = any(regular and readers(folder, name) for name, regular in names.items())
     return _pin_in(folder, names), ".git" in names, project_file
 
 
-def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, str]]:
+def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, Path, str]]:
     """The TensorFlow version the project files among ``names`` (name -> is a regular file) in ``folder`` declare."""
     for name in sorted(name for name, regular in names.items() if regular):
-        for reader, what in _readers(name):
+        for reader, what in readers(folder, name):
             version = reader(folder / name)
             if version is not None:
-                return version, f"{folder / name}: its TensorFlow {what}"
+                return version, folder / name, what
     return None
-
-
-def _readers(name: str) -> Tuple[Tuple[Callable[[Path], Optional[Version]], str], ...]:
-    """The functions that read the TensorFlow version a project file of this name declares, each with what it
-    reads; none if it is no project file."""
-    if _REQUIREMENTS.fullmatch(name):
-        return ((_requirements_txt, "pin"),)
-    if _DOCKERFILE.fullmatch(name):
-        return (_base_image, "base image"), (_pip_installs, "pin")
-    return ((_READERS[name], "pin"),) if name in _READERS else ()
-
-
-# -- reading each kind of file ------------------------------------------------------------------------------
-def _pyproject(path: Path) -> Optional[Version]:
-    try:
-        data = load_toml(path)
-    except (OSError, ValueError):
-        return None
-    project = data.get("project", {})
-    requirements = [*project.get("dependencies", []),
-                    *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
-    poetry = data.get("tool", {}).get("poetry", {})
-    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {}),
-              *(group.get("dependencies", {}) for group in poetry.get("group", {}).values() if isinstance(group, dict))]
-    return pinned([*(r for r in requirements if isinstance(r, str)),
-                   *(_poetry_requirement(name, spec) for table in tables if isinstance(table, dict)
-                     for name, spec in table.items())])
-
-
-def _poetry_requirement(name: str, spec) -> str:
-    """A Poetry dependency as a PEP 508 requirement: ``^1.15`` is ``>=1.15,<2``, ``~1.15`` is ``>=1.15,<1.16``."""
-    if isinstance(spec, dict):
-        spec = spec.get("version", "")
-    if not isinstance(spec, str):
-        return name
-    spec = spec.strip()
-    for pattern, upper in ((_POETRY_CARET, lambda a, b: f"<{int(a) + 1}" if int(a) else f"<0.{int(b or 0) + 1}"),
-                           (_POETRY_TILDE, lambda a, b: f"<{a}.{int(b) + 1}" if b is not None else f"<{int(a) + 1}")):
-        match = pattern.match(spec)
-        if match:
-            major, minor = match.group(1), match.group(2)
-            return f"{name}>={major}.{minor or 0},{upper(major, minor)}"
-    if spec in ("", "*"):
-        return name
-    return f"{name}{spec}" if spec[0] in "<>=!~" else f"{name}=={spec}"
-
-
-def _requirements_txt(path: Path) -> Optional[Version]:
-    return pinned(line.split(" #", 1)[0] for line in _lines(path) if not line.lstrip().startswith(("#", "-")))
-
-
-def _setup_py(path: Path) -> Optional[Version]:
-    return pinned(match.group(1) for match in _QUOTED.finditer("\n".join(_lines(path))))
-
-
-def _setup_cfg(path: Path) -> Optional[Version]:
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string("\n".join(_lines(path)))
-    except configparser.Error:
-        return None
-    sections = [("options", "install_requires"),
-                *(("options.extras_require", key) for key in (parser["options.extras_require"]
-                                                              if parser.has_section("options.extras_require") else ()))]
-    return pinned(line for section, key in sections if parser.has_option(section, key)
-                  for line in parser.get(section, key).splitlines())
-
-
-def _pipfile(path: Path) -> Optional[Version]:
-    try:
-        data = load_toml(path)
-    except (OSError, ValueError):
-        return None
-    return pinned(_poetry_requirement(name, spec) if not (isinstance(spec, str) and spec[:1] in "<>=!~*")
-                  else name + ("" if spec == "*" else spec)
-                  for table in ("packages", "dev-packages") for name, spec in data.get(table, {}).items())
-
-
-def _environment_yml(path: Path) -> Optional[Version]:
-    """conda's ``- tensorflow=1.15`` (one ``=``: that release series) and pip's ``- tensorflow==1.15.5``."""
-    requirements = []
-    for line in _lines(path):
-        match = _CONDA_ITEM.match(line)
-        if match:
-            name, spec = match.group(1), match.group(2).strip()
-            if re.fullmatch(r"=[^=<>!~].*", spec):
-                spec = f"=={spec[1:]}" + ("" if spec.endswith("*") else ".*")
-            requirements.append(name + spec)
-    return pinned(requirements)
-
-
-def _base_image(path: Path) -> Optional[Version]:
-    """The TensorFlow of a Dockerfile's base image: ``tensorflow/tensorflow:1.15.0-py3``; NVIDIA's ``…-tf1-py3`` is
-    1.15, ``…-tf2-py3`` some 2.x."""
-    text = "\n".join(_lines(path))
-    defaults = {name: value.strip("\"'") for name, value in _ARG.findall(text)}
-    for image in _FROM.findall(text):  # `ARG FROM_IMAGE_NAME=…:20.06-tf1-py3` then `FROM ${FROM_IMAGE_NAME}`
-        image = _ARG_USE.sub(lambda use: defaults.get(use.group(1) or use.group(2), use.group(0)), image)
-        repository, _, tag = image.partition(":")
-        if repository.split("/")[-1] != "tensorflow" or not tag:
-            continue
-        release = re.match(r"(\d+)\.(\d+)", tag)
-        if repository.split("/")[-2:-1] == ["tensorflow"] and release:
-            return int(release.group(1)), int(release.group(2))
-        if "-tf1" in tag:
-            return LAST_TF1
-        if "-tf2" in tag:
-            return DEFAULT
-    return None
-
-
-def _pip_installs(path: Path) -> Optional[Version]:
-    """A ``pip install tensorflow==…`` in a Dockerfile."""
-    return pinned(word for install in _PIP_INSTALL.findall("\n".join(_lines(path))) for word in install.split()
-                  if not word.startswith("-"))
-
-
-_READERS = {"pyproject.toml": _pyproject, "setup.py": _setup_py, "setup.cfg": _setup_cfg, "Pipfile": _pipfile,
-            "environment.yml": _environment_yml, "environment.yaml": _environment_yml}
-
-
-# -- what a requirement pins ------------------------------------------------------------------------------
-def pinned(requirements: Iterable[str]) -> Optional[Version]:
-    """The highest TensorFlow release the first TensorFlow requirement bounded from above allows."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    for text in requirements:
-        try:
-            requirement = Requirement(text.strip())
-        except InvalidRequirement:
-            continue
-        if canonicalize_name(requirement.name) in TENSORFLOW_PACKAGES:
-            highest = _highest_allowed(requirement.specifier)
-            if highest is not None:
-                return highest
-    return None
-
-
-def _highest_allowed(specifier) -> Optional[Version]:
-    """The highest (major, minor) with a release ``specifier`` admits, among the 1.x series and the 2.x series up to
-    the newest this tool knows (``<3.0`` is that one, not a 2.59 that never was); None if it admits releases
-    without end."""
-    from packaging.version import parse
-
-    if not specifier or specifier.contains("99.0.0", prereleases=True):
-        return None
-    from tf_step_lint.api import newest_known_release
-
-    named = [clause.version.replace(".*", "") for clause in specifier]  # 2.0.0rc1, 1.15.5, ...
-    series = [(1, minor) for minor in range(16)] + [(2, minor) for minor in range(newest_known_release()[1] + 1)]
-    candidates = [f"{major}.{minor}.{patch}" for major, minor in series for patch in range(12)] + named
-    admitted = [parse(c) for c in candidates if specifier.contains(c, prereleases=True)]
-    return max((v.major, v.minor) for v in admitted) if admitted else None
-
-
-def _lines(path: Path) -> Sequence[str]:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-
-
-def load_toml(path: Path) -> dict:
-    """The TOML file's data; OSError, or ValueError (tomllib's, with line and column) when it is not TOML."""
-    try:
-        import tomllib
-    except ImportError:  # Python < 3.11
-        import tomli as tomllib
-    return tomllib.loads(path.read_text(encoding="utf-8"))
-
-
-def is_project_file(name: str) -> bool:
-    """A file whose change can change a target version: pyproject.toml (which also holds the settings), a
-    requirements file, setup.py, ..."""
-    return name == "pyproject.toml" or bool(_readers(name))
 
 
 def forget_detected() -> None:
     """Read the project files again when next asked (they may have changed)."""
-    for cached in (detect, from_code, _in_folder):
+    for cached in (detect, from_code, _declarations_under, _in_folder):
         cached.cache_clear()

@@ -352,12 +352,15 @@ def _in_cells(notebook, findings: Iterable[Finding]) -> List[Finding]:
             continue
         cell, line = start
         end_line = finding.end_line - cell.module_start + 1 if finding.end_line is not None else None
+        end_column = (cell.column(end_line, finding.end_column) if end_line is not None and finding.end_column
+                      is not None else finding.end_column)
         fix = finding.fix
         if fix is not None and fix.edits:
             by_cell = notebook.edits_by_cell(fix.edits)
             fix = replace(fix, edits=tuple(replace(e, cell=index) for index, cell_edits in (by_cell or {}).items()
                                            for e in cell_edits))
-        located.append(replace(finding, line=line, end_line=end_line, cell=cell.index, fix=fix))
+        located.append(replace(finding, line=line, column=cell.column(line, finding.column), end_line=end_line,
+                               end_column=end_column, cell=cell.index, fix=fix))
     return sorted(located, key=lambda f: (f.cell or 0, f.line, f.column, f.code))
 
 

@@ -5,21 +5,23 @@ together.  IPython's own syntax is masked, never changed: a line magic, shell es
 ``!pip install``, ``x = !ls``, ``estimator?``) reads as ``pass`` (or ``x = None``) on its own line, and a cell
 magic's body is Python only for the magics that run their body as Python (``%%time``); any other (``%%bash``) leaves
 its cell out.  A cell Python cannot read is left out too, with its own TSL000, and the others are still analysed.
+A cell whose lines all share an indentation is read without it, as IPython runs it (its ``leading_indent``): the
+findings' columns and the fixes' edits are mapped back past that margin, and a line a fix adds gets it too.
 
-Writing back replaces, in the file's own text, only the JSON value of the ``source`` of each cell a fix changed,
-written as it was (one line per list item with the same whitespace between them, non-ASCII raw or escaped as it
-was): every other byte stays, whatever wrote the file (Jupyter's indent of 1, Colab's 2, a hand edit).  The new
-file is read back and must hold exactly the old notebook with the new sources, or the fix is refused.
+Writing back replaces, in the file's own text, only the JSON value of the ``source`` of each cell a fix changed
+(see notebook_json.py).  The new file is read back and must hold exactly the old notebook with the new sources, or
+the fix is refused.
 """
 import ast
 import copy
-import difflib
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from tf_step_lint.finding import Edit
+from tf_step_lint.notebook_json import NotebookError, new_source_list, replaced_sources
 
 # Cell magics whose body IPython runs as Python.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "tensorflow_version"})
@@ -33,10 +35,6 @@ _DATALAB_CELL_MAGIC = re.compile(r"^%(bash|sh|writefile|file|bq|bigquery|sql|htm
 _AUTOMAGIC = re.compile(r"^[ \t]*(?:ls|cd|pwd|pip|conda|cat|cp|mv|rm|mkdir|rmdir|less|man|clear)\b")
 
 
-class NotebookError(Exception):
-    """The file is not a notebook this tool can read; the message says why, in one line."""
-
-
 class NotPython(Exception):
     """The notebook's kernel runs another language: it is passed over, with a note."""
 
@@ -48,6 +46,32 @@ class Cell:
     module_start: int  # the module line its first line is (0: not in the module)
     lines: int  # how many module lines it fills
     masked: Tuple[int, ...]  # its lines (1-based) that are IPython syntax, read as `pass`
+    margin: str = ""  # the indentation every line starts with, which IPython removes before running the cell
+
+    def shift(self, line: int) -> int:
+        """The columns IPython's dedent removes from the cell's ``line``: the margin's, none from a blank line it
+        does not fit (the module reads it as empty) or the line after the last."""
+        lines = self.text.split("\n")
+        return len(self.margin) if self.margin and line <= len(lines) and lines[line - 1].startswith(self.margin) else 0
+
+    def column(self, line: int, column: int) -> int:
+        """The column in the cell's own text of ``column`` of the module's text of its ``line``."""
+        return column + self.shift(line)
+
+    def placed(self, edit: Edit) -> Edit:
+        """``edit`` of the cell's text as the module reads it (dedented) as an edit of its own text: positions after
+        the margin, and each non-blank line the edit begins given the margin."""
+        if not self.margin:
+            return edit
+        start, end = self.shift(edit.start[0]), self.shift(edit.end[0])
+        content = re.sub(r"\n(?=[^\r\n])", "\n" + self.margin, edit.content)
+        if not start and content[:1] not in ("", "\n", "\r"):  # a line begun on a blank line (or after the last)
+            content = self.margin + content
+        lines = self.text.split("\n")
+        rest = lines[edit.end[0] - 1][edit.end[1] - 1 + end:] if edit.end[0] <= len(lines) else ""
+        if content.endswith("\n") and rest.strip(" \t"):
+            content += self.margin
+        return Edit((edit.start[0], edit.start[1] + start), (edit.end[0], edit.end[1] + end), content)
 
 
 @dataclass
@@ -77,7 +101,7 @@ class Notebook:
         """``raw`` (this notebook's bytes) with the cells of ``sources`` (index -> new text) given new source, and
         not one other byte changed; NotebookError where that cannot be done (the result is read back to check)."""
         cells = self.data["cells"]
-        new = _replaced_sources(raw.decode("utf-8"), cells, sources).encode("utf-8")
+        new = replaced_sources(raw.decode("utf-8"), cells, sources).encode("utf-8")
         expected = copy.deepcopy(self.data)
         for index, text in sources.items():
             old = cells[index - 1]["source"]
@@ -89,7 +113,14 @@ class Notebook:
     def edits_by_cell(self, edits: Sequence[Edit]) -> Optional[Dict[int, List[Edit]]]:
         """Module ``edits`` as edits of each cell's own text (positions within the cell); None where an edit
         crosses cells or touches IPython syntax, which a fix must never change."""
-        by_cell: Dict[int, List[Edit]] = {}
+        in_cells = self._in_cells(edits)
+        return None if in_cells is None else {index: [placed for _, placed in pairs] for index, pairs in
+                                              in_cells.items()}
+
+    def _in_cells(self, edits: Sequence[Edit]) -> Optional[Dict[int, List[Tuple[Edit, Edit]]]]:
+        """Cell -> each of its module ``edits`` with positions within the cell's dedented text, and within its
+        own text; None where one cannot be put in a cell."""
+        by_cell: Dict[int, List[Tuple[Edit, Edit]]] = {}
         for edit in edits:
             start = self.cell_at(edit.start[0])
             if start is None:
@@ -100,28 +131,26 @@ class Notebook:
                 return None  # into the next cell
             if any(line <= masked <= end_line for masked in cell.masked):
                 return None
-            by_cell.setdefault(cell.index, []).append(Edit((line, edit.start[1]), (end_line, edit.end[1]),
-                                                           edit.content))
+            dedented = Edit((line, edit.start[1]), (end_line, edit.end[1]), edit.content)
+            by_cell.setdefault(cell.index, []).append((dedented, cell.placed(dedented)))
         return by_cell
 
     def edited_sources(self, edits: Sequence[Edit]) -> Optional[Dict[int, str]]:
-        """Each cell's new text under module ``edits``; None where they cannot be put in the cells."""
-        by_cell = self.edits_by_cell(edits)
+        """Each cell's new text under module ``edits``; None where they cannot be put in the cells, or a dedented
+        cell's new text would not dedent (as IPython does) into the fixed module text."""
+        by_cell = self._in_cells(edits)
         if by_cell is None:
             return None
         sources = {}
         for cell in self.cells:
             if cell.index in by_cell:
                 padded = cell.text if cell.text.endswith("\n") else cell.text + "\n"
-                edited = apply(padded, by_cell[cell.index])
+                edited = apply(padded, [placed for _, placed in by_cell[cell.index]])
+                if cell.margin and (_common_margin(edited) != cell.margin or _dedented(edited, cell.margin) != apply(
+                        _dedented(padded, cell.margin), [dedented for dedented, _ in by_cell[cell.index]])):
+                    return None
                 sources[cell.index] = edited[:-1] if padded != cell.text and edited.endswith("\n") else edited
         return sources
-
-
-def source_lines(text: str) -> List[str]:
-    """``text`` as nbformat lists a source: split after each "\\n" only (not at the other breaks
-    ``str.splitlines`` knows, such as a form feed)."""
-    return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
 def apply(text: str, edits: Sequence[Edit]) -> str:
@@ -174,19 +203,38 @@ def _module(data: dict, code: List[Tuple[int, str]], python_2: bool) -> Notebook
     cells, parts, unreadable = [], [], []
     line = 1
     for index, text in code:
-        masked_text, masked, python = _masked(text)
+        margin = _common_margin(text)  # IPython dedents a cell first, then reads its magics
+        masked_text, masked, python = _masked(_dedented(text, margin))
         reason = _unreadable(masked_text) if python else None
         if not python or reason is not None:  # `%%bash`, or broken: not in the module
-            cells.append(Cell(index, text, 0, 0, ()))
+            cells.append(Cell(index, text, 0, 0, (), margin))
             if reason is not None:
-                unreadable.append((index, *reason))
+                why, at_line, column = reason
+                unreadable.append((index, why, at_line, cells[-1].column(at_line, column)))
             continue
         padded = masked_text if masked_text.endswith("\n") or not masked_text else masked_text + "\n"
         count = padded.count("\n") if padded else 0
-        cells.append(Cell(index, text, line if count else 0, count, masked))
+        cells.append(Cell(index, text, line if count else 0, count, masked, margin))
         parts.append(padded)
         line += count
     return Notebook(data, cells, "".join(parts), unreadable, python_2)
+
+
+_MARGIN = re.compile(r"^([ \t]*)[^ \t\n]", re.MULTILINE)
+
+
+def _common_margin(text: str) -> str:
+    """The indentation all non-blank lines of ``text`` start with, which IPython's ``leading_indent`` removes
+    (``textwrap.dedent``): a cell of `` for x in ds.take(5):`` and ``  print(x)`` runs."""
+    margins = _MARGIN.findall(text)
+    return os.path.commonprefix(margins) if margins else ""
+
+
+def _dedented(text: str, margin: str) -> str:
+    """``text`` without ``margin``, as IPython runs it (blank lines the margin does not fit become empty)."""
+    if not margin:
+        return text
+    return "\n".join(line[len(margin):] if line.startswith(margin) else "" for line in text.split("\n"))
 
 
 def _masked(text: str) -> Tuple[str, Tuple[int, ...], bool]:
@@ -302,100 +350,3 @@ def _python_2(metadata) -> bool:
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
-
-
-# -- writing sources back -----------------------------------------------------------------------------------
-def _replaced_sources(text: str, cells: list, sources: Dict[int, str]) -> str:
-    """``text`` (a notebook's JSON) with the ``source`` value of each cell of ``sources`` (index -> new text)
-    replaced in place, written as the old one was (its list layout, its escaping); every other character stays."""
-    spans = []
-    for index, new in sources.items():
-        old = cells[index - 1]["source"]
-        start, end = _source_span(text, cells, index)
-        spans.append((start, end, _encoded_like(text[start:end], old, new)))
-    for start, end, value in sorted(spans, reverse=True):
-        text = text[:start] + value + text[end:]
-    return text
-
-
-def _source_span(text: str, cells: list, index: int) -> Tuple[int, int]:
-    """Where the JSON value of cell ``index``'s ``source`` is in ``text``: the k-th place a ``"source"`` key holds
-    that value, for the k-th cell that has it (cells with the same source are written alike)."""
-    value = cells[index - 1]["source"]
-    same = [i for i, cell in enumerate(cells, 1) if cell.get("source") == value and type(cell.get("source")) is type(
-        value)]
-    if isinstance(value, str):
-        body = _string_pattern(value)
-    elif value:
-        body = r"\[\s*" + r"\s*,\s*".join(_string_pattern(line) for line in value) + r"\s*\]"
-    else:
-        raise NotebookError("not fixed: the cell's source is an empty list")
-    found = [m.span(1) for m in re.finditer(r'"source"\s*:\s*(' + body + ")", text)]
-    if len(found) != len(same):
-        raise NotebookError("not fixed: the cell's source cannot be told apart from other text of the notebook")
-    return found[same.index(index)]
-
-
-_ESCAPES = {'"': r'\\"', "\\": r"\\\\", "\n": r"\\n", "\r": r"\\r", "\t": r"\\t", "\b": r"\\b",
-            "\f": r"\\f", "/": r"(?:/|\\/)"}
-
-
-_HTML_SAFE = frozenset("<>&'=")  # escaped as \\u003c... by writers that make JSON safe in HTML (Colab)
-
-
-def _string_pattern(value: str) -> str:
-    """A pattern for ``value`` as any JSON writer spells it: characters raw or escaped as \\uXXXX."""
-    parts = ['"']
-    for char in value:
-        code = ord(char)
-        if char in _ESCAPES:
-            parts.append(_ESCAPES[char])
-        elif code < 0x20:
-            parts.append(rf"\\u(?i:{code:04x})")
-        elif code < 0x80 and char not in _HTML_SAFE:
-            parts.append(re.escape(char))
-        elif code < 0x10000:
-            parts.append(rf"(?:{re.escape(char)}|\\u(?i:{code:04x}))")
-        else:
-            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-            parts.append(rf"(?:{re.escape(char)}|\\u(?i:{high:04x})\\u(?i:{low:04x}))")
-    parts.append('"')
-    return "".join(parts)
-
-
-def _encoded_like(old_text: str, old, new: str) -> str:
-    """``new`` as JSON written the way ``old_text`` (the JSON of ``old``) is.  For a list of lines, the lines that
-    did not change keep their own JSON text and the whitespace between them; new lines get the same whitespace, and
-    non-ASCII escaped if the old text escaped it."""
-    escaped = bool(re.search(r"\\u(?!00[0-7][0-9a-fA-F])[0-9a-fA-F]{4}", old_text)) or (
-        old_text.isascii() and not ("".join(old) if isinstance(old, list) else old).isascii())
-    encode = lambda line: json.dumps(line, ensure_ascii=escaped)  # noqa: E731
-    if isinstance(old, str):
-        return encode(new)
-    spans = [m.span() for m in _JSON_STRING.finditer(old_text)]
-    if len(spans) != len(old):
-        raise NotebookError("not fixed: the cell's source is not written as one string per line")
-    gaps = [old_text[end:start] for (_, end), (start, _) in zip(spans, spans[1:])]
-    default_gap = gaps[0] if gaps else "," + old_text[1:spans[0][0]]
-    pieces: List[Tuple[Optional[int], str]] = []  # (old element index or None, its JSON)
-    new_lines = new_source_list(old, new)
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new_lines, autojunk=False).get_opcodes():
-        if tag == "equal":
-            pieces.extend((i, old_text[spans[i][0]:spans[i][1]]) for i in range(i1, i2))
-        else:
-            pieces.extend((None, encode(line)) for line in new_lines[j1:j2])
-    joined = pieces[0][1] if pieces else ""
-    for (before, _), (after, text) in zip(pieces, pieces[1:]):
-        kept = before is not None and after == before + 1
-        joined += (gaps[before] if kept else default_gap) + text
-    return old_text[:spans[0][0]] + joined + old_text[spans[-1][1]:]
-
-
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
-def new_source_list(old: list, new: str) -> List[str]:
-    """The list source of a cell whose text is now ``new``: one item per line, and an empty last item kept where
-    the old list had one (some writers add it)."""
-    lines = source_lines(new)
-    return lines + [""] if old and old[-1] == "" else lines

@@ -29,7 +29,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from tf_step_lint import __version__
 from tf_step_lint.codes import ERROR_CODE
-from tf_step_lint.detect import is_project_file
+from tf_step_lint.declarations import is_project_file
 from tf_step_lint.engine import NOQA, text_edits
 from tf_step_lint.finding import SAFE, Edit, Finding
 from tf_step_lint.parsing import python_lines
@@ -43,7 +43,8 @@ CODE_SUFFIXES = (*PYTHON_SUFFIXES, ".ipynb")  # files whose code the workspace r
 # The files whose changes on disk matter: code, and the project files settings and target versions come from.
 WATCHED = ("**/*.py", "**/*.pyi", "**/*.ipynb", "**/pyproject.toml", "**/setup.cfg", "**/setup.py",
            "**/requirements*.txt",
-           "**/Pipfile", "**/environment.y*ml", "**/Dockerfile")
+           "**/Pipfile", "**/environment.y*ml", "**/*Dockerfile*", "**/.github/workflows/*.y*ml", "**/.circleci/*.y*ml",
+           "**/cloudbuild*.y*ml", "**/.travis.yml", "**/.gitlab-ci.yml", "**/azure-pipelines.y*ml")
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class StepLintServer(LanguageServer):
     async def files_changed(self, changes: List[types.FileEvent]) -> None:
         """Files changed on disk (the client watches them): settings, new or deleted modules, changed code."""
         paths = [(_path(change.uri), change.type) for change in changes if change.uri.startswith("file:")]
-        if any(is_project_file(os.path.basename(path)) for path, _ in paths):
+        if any(is_project_file(path) for path, _ in paths):
             await self.run(self.analysis.settings_changed)
             self.workspace_restart()
             return
@@ -491,7 +492,7 @@ def make_server() -> StepLintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        if is_project_file(os.path.basename(_path(params.text_document.uri))):
+        if is_project_file(_path(params.text_document.uri)):
             asyncio.ensure_future(server.files_changed([types.FileEvent(params.text_document.uri,
                                                                         types.FileChangeType.Changed)]))
         server.schedule(params.text_document.uri)
