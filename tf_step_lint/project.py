@@ -74,12 +74,18 @@ def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]], index: 
         return {}
     index = index or ProjectIndex(files)
     roots: Dict[str, set] = defaultdict(set)
+    callers: Dict[Tuple[str, str], int] = defaultdict(int)  # (file, name or name(keyword)) -> calls naming it
     for importer, names in zip(files, calls):
         for dotted in names:
-            target = index.function(importer, dotted)
+            function, keyword = dotted.rstrip(")").split("(") if dotted.endswith(")") else (dotted, None)
+            target = index.function(importer, function)
             if target is not None and target[0] != importer:
-                roots[target[0]].add(target[1])
-    return {file: frozenset(functions) for file, functions in roots.items()}
+                name = f"{target[1]}({keyword})" if keyword else target[1]
+                roots[target[0]].add(name)
+                callers[(target[0], name)] += 1
+    # `name(keyword)`: every call of name hands that keyword a callable that only reads the step
+    return {file: frozenset(n for n in names if "(" not in n or callers[(file, n)] == callers[(file, n.split("(")[0])])
+            for file, names in roots.items()}
 
 
 class Project:

@@ -100,7 +100,7 @@ class Analysis:
             wraps = self.optimizers.wrapped_parameter(klass)
             kinds = {method: self.optimizers.user_class(klass, method) for method in OPTIMIZER_METHODS}
             increments = any(self.steps.increments_when_called(method)[0] for method in klass.methods.values())
-            return Fact(kinds, wraps, increments, False, name, self.steps.trained_methods(klass))
+            return Fact(kinds, wraps, increments, False, name, *self.steps.trained_methods(klass))
         function = self.index.function_of[node]
         wraps = self.optimizers.returned_parameter(function)
         kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
@@ -109,12 +109,17 @@ class Analysis:
 
     def cross_module_calls(self) -> List[str]:
         """Dotted names of other-module functions called by model_fns that increment no step in their own code:
-        where their train op may really be built (see project.py)."""
+        where their train op may really be built (see project.py); and ``name(keyword)`` where such a call hands
+        that keyword a callable that only reads a step (a learning-rate schedule the other module calls on it)."""
         found: List[str] = []
         for unit in self.training.units:
-            external = [name for fn in unit for call in fn.calls if (name := self.steps.other_module_function(call))]
-            if external and not self.steps.increments_in_own_code(unit):
-                found.extend(external)
+            if self.steps.increments_in_own_code(unit):
+                continue
+            for call in (call for fn in unit for call in fn.calls):
+                name = self.steps.other_module_function(call)
+                if name:
+                    found.append(name)
+                    found.extend(f"{name}({keyword})" for keyword in self.steps.readers_handed(call))
         return found
 
     # -- text and positions ------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ class Fact:
     # one runs none of its methods)
     description: str  # how a message names it
     trained_methods: FrozenSet[str] = frozenset()  # for a class: the methods its model_fns call on ``self`` to
-    # build the train op, incrementing no step elsewhere, so that a subclass's override is training code
+    # build the train op, incrementing no step elsewhere, so that a subclass's override is training code ...
+    entry_methods: FrozenSet[str] = frozenset()  # ... when an instance of the subclass is driven through one of these
 
 
 class OtherModules:

@@ -124,13 +124,18 @@ class Steps:
         """Conditions are matched by their text: the same test written twice is taken to give the same answer.  A
         condition on the training mode (``mode == ModeKeys.TRAIN``, ``FLAGS.do_train``) or on the step itself
         (``if global_step is not None``) holds wherever the train op runs."""
-        function, where = self.names.enclosing_function(call), self.names.enclosing_function(increment.call)
-        if where is None:
-            return True
-        held = {(ast.dump(test), arm) for test, arm in self._flow(function).guards(call)} if function else set()
+        held = {(ast.dump(test), arm) for test, arm in self._guards(call)}
         step = _dotted_names(increment.target)
         return all((ast.dump(test), arm) in held or _holds_while_training(test, step)
-                   for test, arm in self._flow(where).guards(increment.call))
+                   for test, arm in self._guards(increment.call))
+
+    def _guards(self, call: ast.Call) -> List[Tuple[ast.expr, str]]:
+        """The ``if`` arms ``call`` runs under, those around the defs it is nested in included (a helper defined
+        in one arm): read in the flow of the outermost def, which holds its nested defs' calls."""
+        function = self.names.enclosing_function(call)
+        while function is not None and function.parent is not None:
+            function = function.parent
+        return self._flow(function).guards(call) if function is not None else []
 
     def _incremented(self, call: ast.Call) -> Optional[ast.expr]:
         """The step ``call`` may increment, if any."""
@@ -153,6 +158,8 @@ class Steps:
         if passed:  # a callable parameter: each function of this file handed in is in the model_fn's reach
             reads = all(self.training.callable_functions(value) or self._only_reads(value) for value in passed)
             return None if reads else handed
+        if self._handed_readers_only(func):
+            return None
         maker = self._maker(func)
         if self.names.is_library(maker or func) or self.training.callable_functions(func):
             return None  # TensorFlow's (a Keras schedule called on the step, say) only reads it; a same-file helper
@@ -165,12 +172,31 @@ class Steps:
         # Code this file cannot see (optimize_loss, another module's create_train_op) may increment it.
         return handed
 
+    def readers_handed(self, call: ast.Call) -> List[str]:
+        """The keywords of ``call`` given a callable whose code increments no step handed to it."""
+        return [k.arg for k in call.keywords if k.arg is not None and self._reader(k.value)]
+
+    def _reader(self, value: ast.expr) -> bool:
+        functions = self.training.callable_functions(value)
+        if functions:
+            return not any(self.increments_when_called(fn)[0] for fn in functions)
+        return self._only_reads(value)
+
+    def _handed_readers_only(self, func: ast.expr) -> bool:
+        """``func`` is a parameter of a function that model_fns of other modules call, each handing it a callable
+        that only reads a step (see Analysis.cross_module_calls)."""
+        parameter = self.names.parameter(func)
+        return parameter is not None and f"{parameter[0].name}({parameter[1].arg})" in self.training.external_roots
+
     def _only_reads(self, value: ast.expr) -> bool:
         """Calling ``value`` (what a caller hands in for a callable parameter) increments no step handed to it: a
         lambda whose calls increment none, or what a library or another module of the project says only reads."""
         if isinstance(value, ast.Lambda):
             return not any(self._incremented(call) is not None for call in ast.walk(value.body)
                            if isinstance(call, ast.Call))
+        if isinstance(value, ast.Name):  # `learning_rate_fn = schedules.with_decay(0.1)`
+            origins = self.names.origins(value)
+            return bool(origins) and all(isinstance(o, (ast.Call, ast.Lambda)) and self._only_reads(o) for o in origins)
         maker = value.func if isinstance(value, ast.Call) else value  # a factory's product, or a function
         if self.names.is_library(maker):
             return True
@@ -200,18 +226,35 @@ class Steps:
                     itself = itself or target is call or self.is_global_step(target)
         return handed, itself
 
-    def trained_methods(self, klass: ClassInfo) -> FrozenSet[str]:
+    def trained_methods(self, klass: ClassInfo) -> Tuple[FrozenSet[str], FrozenSet[str]]:
         """The methods a model_fn of ``klass`` calls on ``self`` where nothing outside that method's definitions
-        increments a step: whether the step moves is then up to the method, and to a subclass that overrides it in
-        another module."""
-        found: Set[str] = set()
-        for unit in self.training.units:
+        increments a step, so that whether the step moves is up to the method, and to a subclass that overrides it
+        in another module; and the entry methods that lead to those model_fns (the one a model_fn is, or is nested
+        in, and the methods that call it on ``self``), through which a subclass is trained."""
+        trained: Set[str] = set()
+        entries: Set[str] = set()
+        for unit, root in zip(self.training.units, self.training.model_fns):
             called = {call.func.attr for fn in unit if (method := method_of(fn)) is not None and method.owner is klass
                       for call in fn.calls if _is_self_method(call.func) and call.func.attr in klass.methods}
             elsewhere = {method.name if (method := method_of(self.names.enclosing_function(i.call))) else None
                          for i in self.increments(unit)}
-            found.update(name for name in called if not elsewhere - {name})
-        return frozenset(found)
+            found = {name for name in called if not elsewhere - {name}}
+            entry = method_of(root)
+            if found and entry is not None and entry.owner is klass:
+                trained |= found
+                entries |= self._callers_on_self(klass, entry.name)
+        return frozenset(trained), frozenset(entries)
+
+    @staticmethod
+    def _callers_on_self(klass: ClassInfo, name: str) -> Set[str]:
+        """``name`` and the methods of ``klass`` that call it on ``self``, directly or through each other."""
+        found = {name}
+        while True:
+            more = {method.name for method in klass.methods.values() if method.name not in found
+                    and any(_is_self_method(c.func) and c.func.attr in found for c in method.calls)}
+            if not more:
+                return found
+            found |= more
 
     # -- what surely increments the Estimator's step --------------------------------------------------------
     def double_increments(self, train_op: ast.expr, function: FunctionInfo) -> List[FrozenSet[ast.Call]]:

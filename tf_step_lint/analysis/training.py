@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Dict, FrozenSet, List, Optional, Set
 
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, ModuleIndex
-from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.analysis.index import argument
 from tf_step_lint.analysis.weights import loads_weights
@@ -134,8 +134,10 @@ class Training:
                 if keyword.arg == "train_op_fn":  # (tf-ranking's create_ranking_head) call it with the loss
                     roots.update(dict.fromkeys(self.callable_functions(keyword.value)))
         for klass in self.index.classes:  # overrides of what another module's model_fn calls on self
-            trained = {name for base in klass.node.bases for name in self._trained_methods_of(base)}
-            roots.update(dict.fromkeys(klass.methods[name] for name in sorted(trained) if name in klass.methods))
+            for fact in filter(None, map(self._base_fact, klass.node.bases)):
+                if self._driven(klass, fact.entry_methods):
+                    roots.update(dict.fromkeys(klass.methods[name] for name in sorted(fact.trained_methods)
+                                               if name in klass.methods))
         for fn in self.index.functions:
             if any(self._is_estimator_spec(value) for value in fn.returns):
                 roots[fn] = None
@@ -143,14 +145,22 @@ class Training:
                 roots[fn] = None
         return list(roots)
 
-    def _trained_methods_of(self, base: ast.expr) -> FrozenSet[str]:
-        """What another module of the project says the model_fns of the class ``base`` names build their train op
-        with (see Steps.trained_methods)."""
+    def _base_fact(self, base: ast.expr) -> Optional[Fact]:
+        """What another module of the project says of the class ``base`` names (see Steps.trained_methods)."""
         qualified = self.names.qualified_names(base)
         if not qualified or len(qualified) != 1 or self.names.is_library(base):
-            return frozenset()
-        fact = self.modules.fact(next(iter(qualified)))
-        return fact.trained_methods if fact is not None else frozenset()
+            return None
+        return self.modules.fact(next(iter(qualified)))
+
+    def _driven(self, klass: ClassInfo, entries: FrozenSet[str]) -> bool:
+        """This file calls one of ``entries`` on ``klass`` or on an instance of it (``Builder().build_estimator()``)."""
+        for site in self.index.calls:
+            func = site.node.func
+            if isinstance(func, ast.Attribute) and func.attr in entries:
+                made = [o.func if isinstance(o, ast.Call) else o for o in self.names.origins(func.value)]
+                if any(klass.node in self.names.origins(m) or m is klass.node for m in made):
+                    return True
+        return False
 
     def _model_fn_arguments(self, call: ast.Call, klass) -> List[FunctionInfo]:
         symbol = self.names.symbol(call.func)
