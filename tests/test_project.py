@@ -88,6 +88,17 @@ def test_a_module_name_shared_by_projects_resolves_to_the_nearest(tmp_path):
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["first/utils/optimization.py"]
 
 
+def test_a_module_beside_the_importer_wins_over_a_copy_in_a_subfolder(tmp_path):
+    """simclr: the root's `import optimization` is the root's module, not tf2/'s copy of it."""
+    project = _project(tmp_path)
+    (project / "bert" / "tf2").mkdir()
+    (project / "bert" / "tf2" / "optimization.py").write_text(OPTIMIZATION.format(after=""))
+    (project / "bert" / "run_classifier.py").write_text(
+        RUN_CLASSIFIER.format(after="").replace("from bert import optimization", "import optimization"))
+    result = run_cli(".", cwd=project)
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["bert/optimization.py"]
+
+
 def test_a_cached_result_is_not_reused_once_a_module_it_came_from_changes(tmp_path):
     """main.py's finding depends on what utils.py's factory builds: the cache keeps it only while utils.py is the
     same."""

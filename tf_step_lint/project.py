@@ -56,11 +56,18 @@ class ProjectIndex:
             candidates = self._by_suffix.get(tuple(parts))
         if not candidates:
             return None
-        if len(candidates) > 1:  # the nearest: DeepLearningExamples has a utils/learning_rate.py in each project
+        if len(candidates) > 1:  # the nearest: DeepLearningExamples has a utils/learning_rate.py in each project,
+            # and simclr a tf2/ copy of its root modules, which the root's own imports do not reach
             folder = os.path.dirname(os.path.abspath(importer))
-            shared = {c: len(os.path.commonpath([folder, os.path.dirname(os.path.abspath(c))])) for c in candidates}
-            candidates = [c for c in candidates if shared[c] == max(shared.values())]
+            distance = {c: _steps_between(folder, os.path.dirname(os.path.abspath(c))) for c in candidates}
+            candidates = [c for c in candidates if distance[c] == min(distance.values())]
         return (candidates[0], function) if len(candidates) == 1 else None
+
+
+def _steps_between(first: str, second: str) -> int:
+    """How many folders up and down lead from ``first`` to ``second``."""
+    shared = len(Path(os.path.commonpath([first, second])).parts)
+    return len(Path(first).parts) - shared + len(Path(second).parts) - shared
 
 
 def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]], index: Optional[ProjectIndex] = None
