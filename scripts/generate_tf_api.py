@@ -211,8 +211,8 @@ def generate():
     # The canned Estimators' optimizer factory, which model_fns call too: a name gives one of these v1 classes.
     from tensorflow_estimator.python.estimator.canned import optimizers as canned
     add(canned.get_optimizer_instance, ["tensorflow.python.estimator.canned.optimizers.get_optimizer_instance"],
-        kind="optimizer_factory", classes={name: private_path(cls) for name, cls in canned._OPTIMIZER_CLS_NAMES.items()},
-        **params(canned.get_optimizer_instance))
+        kind="optimizer_factory", **params(canned.get_optimizer_instance),
+        classes={name: private_path(cls) for name, cls in canned._OPTIMIZER_CLS_NAMES.items()})
 
     for obj, paths in found.values():
         updates = _batch_norm_updates(obj)

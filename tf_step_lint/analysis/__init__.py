@@ -105,7 +105,7 @@ class Analysis:
         wraps = self.optimizers.returned_parameter(function)
         kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
         increments, itself = self.steps.increments_when_called(function)
-        return Fact(kinds, wraps, increments, itself, name)
+        return Fact(kinds, wraps, increments, itself, name, returns_spec=self.training.returns_spec(function))
 
     def cross_module_calls(self) -> List[str]:
         """Dotted names of other-module functions called by model_fns that increment no step in their own code:

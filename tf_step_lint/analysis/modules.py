@@ -24,6 +24,7 @@ class Fact:
     trained_methods: FrozenSet[str] = frozenset()  # for a class: the methods its model_fns call on ``self`` to
     # build the train op, incrementing no step elsewhere, so that a subclass's override is training code ...
     entry_methods: FrozenSet[str] = frozenset()  # ... when an instance of the subclass is driven through one of these
+    returns_spec: bool = False  # for a function: it returns an EstimatorSpec (a model_fn's body, called by others')
 
 
 class OtherModules:

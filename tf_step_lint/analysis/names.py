@@ -8,6 +8,7 @@ import sys
 from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope, argument
+from tf_step_lint.analysis.modules import Fact, OtherModules
 from tf_step_lint.api import Symbol, tf_api
 
 
@@ -147,6 +148,13 @@ class Names:
         that no module of the project defines."""
         qualified = self.qualified_names(func)
         return bool(qualified) and all(q.split(".")[0] in _READ_ONLY_PACKAGES for q in qualified)
+
+    def fact(self, expr: ast.expr, modules: OtherModules) -> Optional[Fact]:
+        """What another module of the project says of the function or class ``expr`` names, if it names one."""
+        qualified = self.qualified_names(expr)
+        if not qualified or len(qualified) != 1 or self.is_library(expr):
+            return None
+        return modules.fact(next(iter(qualified)))
 
     def is_qualified(self, expr: ast.expr, *paths: str) -> bool:
         names = self.qualified_names(expr)

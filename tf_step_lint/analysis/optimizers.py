@@ -153,10 +153,7 @@ class Optimizers:
 
     def fact_of(self, func: ast.expr) -> Optional[Fact]:
         """What another module of the project says ``func`` builds, if it names one of its functions or classes."""
-        qualified = self.names.qualified_names(func)
-        if not qualified or len(qualified) != 1 or self.names.is_library(func):
-            return None
-        return self.modules.fact(next(iter(qualified)))
+        return self.names.fact(func, self.modules)
 
     def _third_party(self, func: ast.expr) -> Optional[ThirdPartyOptimizer]:
         """The optimizer class or wrapper of a package outside TensorFlow that ``func`` names, if every binding

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Dict, FrozenSet, List, Optional, Set
 
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ClassInfo, FunctionInfo, ModuleIndex
-from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, OtherModules
 from tf_step_lint.analysis.names import UNKNOWN, Names
 from tf_step_lint.analysis.index import argument
 from tf_step_lint.analysis.weights import loads_weights
@@ -134,23 +134,17 @@ class Training:
                 if keyword.arg == "train_op_fn":  # (tf-ranking's create_ranking_head) call it with the loss
                     roots.update(dict.fromkeys(self.callable_functions(keyword.value)))
         for klass in self.index.classes:  # overrides of what another module's model_fn calls on self
-            for fact in filter(None, map(self._base_fact, klass.node.bases)):
-                if self._driven(klass, fact.entry_methods):
+            for base in klass.node.bases:
+                fact = self.names.fact(base, self.modules)
+                if fact is not None and self._driven(klass, fact.entry_methods):
                     roots.update(dict.fromkeys(klass.methods[name] for name in sorted(fact.trained_methods)
                                                if name in klass.methods))
         for fn in self.index.functions:
-            if any(self._is_estimator_spec(value) for value in fn.returns):
+            if self.returns_spec(fn) or any(self._is_other_modules_spec(value) for value in fn.returns):
                 roots[fn] = None
             elif fn.parent is None and fn.owner is None and fn.name in self.external_roots:
                 roots[fn] = None
         return list(roots)
-
-    def _base_fact(self, base: ast.expr) -> Optional[Fact]:
-        """What another module of the project says of the class ``base`` names (see Steps.trained_methods)."""
-        qualified = self.names.qualified_names(base)
-        if not qualified or len(qualified) != 1 or self.names.is_library(base):
-            return None
-        return self.modules.fact(next(iter(qualified)))
 
     def _driven(self, klass: ClassInfo, entries: FrozenSet[str]) -> bool:
         """This file calls one of ``entries`` on ``klass`` or on an instance of it (``Builder().build_estimator()``)."""
@@ -189,8 +183,18 @@ class Training:
         symbol = self.names.symbol(expr)
         return symbol is not None and symbol.kind == "estimator"
 
+    def returns_spec(self, function: FunctionInfo) -> bool:
+        return any(self._is_estimator_spec(value) for value in function.returns)
+
     def _is_estimator_spec(self, value: ast.expr) -> bool:
         return any(self.names.calls(origin, "estimator_spec") for origin in self.names.origins(value))
+
+    def _is_other_modules_spec(self, value: ast.expr) -> bool:
+        """``return resnet_run_loop.resnet_model_fn(...)``: what another module's model_fn body returns."""
+        if not isinstance(value, ast.Call):
+            return False
+        fact = self.names.fact(value.func, self.modules)
+        return fact is not None and fact.returns_spec
 
     # -- what a model_fn reaches ------------------------------------------------------------------
     @cached_property
