@@ -1,13 +1,14 @@
 """The recall experiment: remove the global step from real optimizer calls, one call at a time, and see what is caught.
 
-    python scripts/mutate.py TREE [TREE ...] [--json MUTATIONS.json] [--target-version X.Y]
+    python scripts/mutate.py TREE [TREE ...] [--json MUTATIONS.json] [--target-version X.Y] [-j N]
 
 For every ``minimize``/``apply_gradients`` call that is given a global step (``global_step=…``, or by position
 when the argument's text names a step), the file is linted with that argument deleted, in place in a scratch copy of
-its tree (so the project's own target and configuration apply), and the other files of its folder beside it (so a
-model_fn's helpers in sibling modules are followed), with every file of the tree there to be read when a module asks
-what another module's function or class does.  A mutation is caught when a step finding (TSL101, TSL102,
-TSL103, TSL105) is reported on the mutated call's lines.  Every silence is listed, to be judged by hand: does the
+its tree (so the project's own target and configuration apply), together with every other file of the tree, as the
+CLI lints a project: a model_fn in one folder whose train op a helper in another builds makes that helper training
+code.  A result cache in the scratch folder keeps the unchanged files from being analysed again for each mutation.
+A mutation is caught when a step finding (TSL101, TSL102, TSL103, TSL105) is reported on the mutated call's lines.
+Every silence is listed, to be judged by hand: does the
 step still move (another increment, a wrapper that increments, a call that is not training code), or is it a miss?
 Never commits or keeps the fetched code: the scratch copies live in a temporary folder.
 """
@@ -22,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
+from tf_step_lint.cache import ResultCache
 from tf_step_lint.cli import lint_paths
 from tf_step_lint.codes import Selection
 from tf_step_lint.config import Configuration, Settings
@@ -65,6 +67,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="+")
     parser.add_argument("--json", help="write every mutation and its outcome here")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="processes per lint")
     parser.add_argument("--target-version", type=parse_version, help="one target for every tree (default: each "
                         "project's own, as the CLI finds it)")
     args = parser.parse_args()
@@ -78,18 +81,18 @@ def main() -> int:
             os.chdir(copy)
             configuration = Configuration(Settings())
             files, _ = collect_files(["."], configuration.excluded)
+            selections = [Selection(target=args.target_version) if args.target_version
+                          else configuration.selection(f) for f in files]
+            cache = ResultCache(Path(scratch, f"{copy.name}.cache"))
             for path in files:
                 original = Path(path).read_text(encoding="utf-8", errors="replace")
                 for first, last, mutated in mutations(original):
                     Path(path).write_text(mutated, encoding="utf-8")
-                    folder = [f for f in files if os.path.dirname(f) == os.path.dirname(path)]
-                    selections = [Selection(target=args.target_version) if args.target_version
-                                  else configuration.selection(f) for f in folder]
-                    outcome = lint_paths(folder, selections, 1, project=files)[folder.index(path)]
+                    outcome = lint_paths(files, selections, args.jobs, cache=cache)[files.index(path)]
                     caught = sorted({f.code for f in outcome.findings
                                      if f.code in STEP_CODES and first <= f.line <= last})
                     rows.append({"tree": Path(tree).name, "path": os.path.normpath(path), "line": first,
-                                 "caught": caught, "target": ".".join(map(str, selections[folder.index(path)].target))})
+                                 "caught": caught, "target": ".".join(map(str, selections[files.index(path)].target))})
                     Path(path).write_text(original, encoding="utf-8")
     caught = sum(bool(r["caught"]) for r in rows)
     print(f"mutations: {len(rows)}; caught: {caught}; silent: {len(rows) - caught}")

@@ -136,7 +136,9 @@ class Optimizers:
 
     def _from_factory(self, call: ast.Call, factory: Symbol, method: str, seen: Set) -> OptimizerKind:
         """``get_optimizer_instance(opt, lr)``: a name (a string, or a setting that holds one) gives one of the
-        factory's v1 classes; anything else is returned as it is, an instance, or a class or callable it calls."""
+        factory's v1 classes; anything else is returned as it is, an instance, or a class or callable it calls.
+        It raises unless what it returns is a v1 ``Optimizer``, so even an ``opt`` nothing here resolves gives one:
+        an optimizer that, given no step, moves none."""
         opt = argument(call, factory.param_index("opt"), "opt")
         if opt is None:
             return UNKNOWN_KIND
@@ -148,7 +150,8 @@ class Optimizers:
             names = sorted(classes)
         else:
             kind = self._kind(opt, method, seen)
-            return kind if kind.family != "unknown" else self._class_kind(opt, method, seen) or UNKNOWN_KIND
+            kind = kind if kind.family != "unknown" else self._class_kind(opt, method, seen) or UNKNOWN_KIND
+            return kind if kind.family != "unknown" else OptimizerKind("v1", True, "get_optimizer_instance's result")
         return _combined([OptimizerKind("v1", True, classes[name].rsplit(".", 1)[-1]) for name in names])
 
     def fact_of(self, func: ast.expr) -> Optional[Fact]:
