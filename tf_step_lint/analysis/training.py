@@ -133,6 +133,8 @@ class Training:
             for keyword in site.node.keywords:  # a head's train op: TF's heads and those built like them
                 if keyword.arg == "train_op_fn":  # (tf-ranking's create_ranking_head) call it with the loss
                     roots.update(dict.fromkeys(self.callable_functions(keyword.value)))
+                    if isinstance(keyword.value, ast.Lambda) and site.function is not None:
+                        roots[site.function] = None  # a lambda's calls are its def's
         for klass in self.index.classes:  # overrides of what another module's model_fn calls on self
             for base in klass.node.bases:
                 fact = self.names.fact(base, self.modules)
