@@ -123,11 +123,30 @@ class Steps:
     def _runs_whenever(self, increment: Increment, call: ast.Call) -> bool:
         """Conditions are matched by their text: the same test written twice is taken to give the same answer.  A
         condition on the training mode (``mode == ModeKeys.TRAIN``, ``FLAGS.do_train``) or on the step itself
-        (``if global_step is not None``) holds wherever the train op runs."""
+        (``if global_step is not None``) holds wherever the train op runs, and code after ``if mode == TRAIN:
+        return ...`` never runs while training."""
+        if self._after_the_training_return(increment.call):
+            return False
         held = {(ast.dump(test), arm) for test, arm in self._guards(call)}
         step = _dotted_names(increment.target)
         return all((ast.dump(test), arm) in held or _holds_while_training(test, step)
                    for test, arm in self._guards(increment.call))
+
+    def _after_the_training_return(self, node: ast.AST) -> bool:
+        """``node`` comes after a statement of its def that returns in training mode (``if mode == TRAIN: return
+        spec``): an increment there, a head's ``train_op_fn`` for the evaluation spec, never runs in training."""
+        function = self.names.enclosing_function(node)
+        while function is not None and function.parent is not None:
+            function = function.parent
+        if function is None:
+            return False
+        for statement in function.node.body:
+            if statement.lineno > node.lineno:
+                return False
+            if (isinstance(statement, ast.If) and statement.end_lineno < node.lineno and statement.body
+                    and isinstance(statement.body[-1], ast.Return) and _tests_training_mode(statement.test)):
+                return True
+        return False
 
     def _guards(self, call: ast.Call) -> List[Tuple[ast.expr, str]]:
         """The ``if`` arms ``call`` runs under, those around the defs it is nested in included (a helper defined
@@ -379,6 +398,15 @@ def _holds_while_training(test: ast.expr, step: Set[str]) -> bool:
     return bool(words & step) or any("train" in word.lower() for word in words) or any(
         isinstance(node, ast.Constant) and isinstance(node.value, str) and "train" in node.value.lower()
         for node in ast.walk(test))
+
+
+def _tests_training_mode(test: ast.expr) -> bool:
+    """``mode == tf.estimator.ModeKeys.TRAIN`` (or ``"train"``), either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any((dotted(side) or "").endswith("ModeKeys.TRAIN") or (isinstance(side, ast.Constant) and side.value ==
+                                                                   "train") for side in sides)
 
 
 def _dotted_names(expr: ast.AST) -> Set[str]:
