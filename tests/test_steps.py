@@ -48,6 +48,6 @@ def test_branching_helpers_give_few_distinct_increment_sets():
     spec = next(c for c in model_fn.calls if analysis.names.symbol(c.func) is not None
                 and analysis.names.symbol(c.func).kind == "estimator_spec")
     train_op = next(k.value for k in spec.keywords if k.arg == "train_op")
-    sets = analysis.steps.double_increments(train_op, model_fn)
+    sets = analysis.sure_increments.double_increments(train_op, model_fn)
     assert len(sets) <= MAX_ALTERNATIVES
     assert {len(s) for s in sets} == {2}

@@ -11,6 +11,7 @@ from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS, Steps
+from tf_step_lint.analysis.sure_increments import SureIncrements
 from tf_step_lint.analysis.training import Training
 from tf_step_lint.analysis.updates import Updates
 from tf_step_lint.finding import Change, Operation, Position
@@ -61,6 +62,10 @@ class Analysis:
     @cached_property
     def steps(self) -> Steps:
         return Steps(self.names, self.optimizers, self.training)
+
+    @cached_property
+    def sure_increments(self) -> SureIncrements:
+        return SureIncrements(self.steps)
 
     @cached_property
     def lifecycles(self) -> Lifecycles:

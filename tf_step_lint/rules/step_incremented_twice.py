@@ -24,7 +24,7 @@ class StepIncrementedTwice(Rule):
                 train_op = argument(call, symbol.param_index("train_op"), "train_op")
                 if train_op is None:
                     continue
-                for together in analysis.steps.double_increments(train_op, function):
+                for together in analysis.sure_increments.double_increments(train_op, function):
                     increments = sorted(together, key=analysis.position)
                     if increments[-1] in reported:
                         continue
