@@ -1,6 +1,7 @@
 """Benchmark tf-step-lint against Python's parse, TorchFix, ruff and flake8, on one machine in one run.
 
     python scripts/benchmark.py real PATH [PATH ...]   # real code: every target of the engine, with its ratio
+                                                        # (--baseline DIR: another checkout's cold run beside it)
     python scripts/benchmark.py synthetic [--files N]   # a generated tree (deterministic), and its training/ part
     python scripts/benchmark.py big-file                # one generated 10k- and 100k-line file: is cost linear?
     python scripts/benchmark.py server [--files N]      # the language server: latency after a change, memory
@@ -60,8 +61,10 @@ def parse_floor(paths: List[str], parser: str) -> None:
                 pass
 
 
-def _lint(tree: str, jobs: int, *extra: str) -> List[str]:
-    return [sys.executable, "-m", "tf_step_lint", "-j", str(jobs), *extra, os.path.abspath(tree)]
+def _lint(tree: str, jobs: int, *extra: str, code: Optional[str] = None) -> List[str]:
+    """The tf-step-lint command; ``code``: a checkout of another version to run instead (``--baseline``)."""
+    command = [sys.executable, "-m", "tf_step_lint", "-j", str(jobs), *extra, os.path.abspath(tree)]
+    return ["env", f"PYTHONPATH={os.path.abspath(code)}", *command] if code else command
 
 
 def cold(command: List[str], runs: int = 3) -> Tuple[float, float]:
@@ -74,9 +77,10 @@ def cold(command: List[str], runs: int = 3) -> Tuple[float, float]:
 
 
 class Tools:
-    def __init__(self, torchfix: Optional[str], ruff: Optional[str]):
+    def __init__(self, torchfix: Optional[str], ruff: Optional[str], baseline: Optional[str] = None):
         self.torchfix = torchfix or shutil.which("torchfix")
         self.ruff = ruff or shutil.which("ruff")
+        self.baseline = baseline
 
     def rows(self, tree: str, jobs: int) -> List[Row]:
         rows: List[Row] = []
@@ -89,6 +93,8 @@ class Tools:
         add("LibCST parse of every file (1 process)", [sys.executable, __file__, "_parse", "libcst", tree])
         add("tf-step-lint cold -j1 (median of 3)", _lint(tree, 1), runs=3)
         add(f"tf-step-lint cold -j{jobs} (median of 3)", _lint(tree, jobs), runs=3)
+        if self.baseline:
+            add(f"baseline tf-step-lint cold -j{jobs} (median of 3)", _lint(tree, jobs, code=self.baseline), runs=3)
         with tempfile.TemporaryDirectory() as cwd:
             measure(_lint(tree, jobs), cwd=cwd)
             warm = sorted(measure(_lint(tree, jobs), cwd=cwd) for _ in range(3))[1]
@@ -199,6 +205,10 @@ def targets(whole: List[Row], training: List[Row], jobs: int, fix: Tuple[float, 
     _ratio(f"training files: cold -j{jobs} / ast.parse", _time(training, coldn), _time(training, "ast.parse"),
            "about 2")
     _ratio(f"whole tree: cold -j{jobs} / TorchFix", _time(whole, coldn), _time(whole, "TorchFix"), "≤ 0.10")
+    if _time(whole, "baseline"):
+        _ratio(f"whole tree: cold -j{jobs} / the baseline's", _time(whole, coldn), _time(whole, "baseline"), "≤ 1.10")
+        _ratio(f"training files: cold -j{jobs} / the baseline's", _time(training, coldn), _time(training, "baseline"),
+               "≤ 1.10")
     _ratio(f"whole tree: cold -j{jobs} / ruff", _time(whole, coldn), _time(whole, "ruff"), "≤ 5 (stretch)")
     print(f"| peak MB, tf-step-lint | {max(_peak(whole), _peak(training)):.0f} | < 300 |")
     print(f"| 2,000-line training file re-analysed in-process (ms) | {reanalysis * 1000:.1f} | ≤ 40 |")
@@ -370,6 +380,8 @@ def main() -> int:
         mode.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
         mode.add_argument("--torchfix", help="the torchfix command (default: on PATH)")
         mode.add_argument("--ruff", help="the ruff command (default: on PATH)")
+        mode.add_argument("--baseline", metavar="DIR", help="a checkout of another version of tf-step-lint to time "
+                          "beside this one (its cold run, and the ratio)")
     args = parser.parse_args()
 
     if args.mode == "_parse":
@@ -386,7 +398,7 @@ def main() -> int:
         if args.mode == "notebook":
             notebook(Path(scratch))
             return 0
-        tools = Tools(args.torchfix, args.ruff)
+        tools = Tools(args.torchfix, args.ruff, args.baseline)
         if args.mode == "real":
             report("Real code", args.paths, tools, args.jobs, scratch)
             return 0
