@@ -1,9 +1,10 @@
 """Generate tf_step_lint/data/third_party_optimizers.json from the wheels of optimizer packages outside TensorFlow.
 
-K-FAC's KfacOptimizer, tensorflow-recommenders-addons' DynamicEmbeddingOptimizer and Intel's extension's optimizers
-decide whether a model_fn's step moves, yet TensorFlow's data cannot know them.  Their pinned wheels are downloaded
-(never installed) and their Python source read with ast (never run), as scripts/generate_tf_api.py reads TF 1.15's
-tf.contrib; bases resolve against the committed TensorFlow data.
+K-FAC's KfacOptimizer, tensorflow-recommenders-addons' DynamicEmbeddingOptimizer, Intel's extension's optimizers,
+tensor2tensor's AdafactorOptimizer and tensorflow-addons' Keras optimizers decide whether a model_fn's step moves, yet
+TensorFlow's data cannot know them.  Their pinned wheels are downloaded (never installed) and their Python source
+read with ast (never run), as scripts/generate_tf_api.py reads TF 1.15's tf.contrib; bases resolve against the
+committed TensorFlow data.
 
 Usage:
     python scripts/generate_third_party_optimizers.py --wheels DIR [--output PATH]
@@ -26,7 +27,9 @@ from generate_tf_api import public_paths, resolved_base  # noqa: E402 (a sibling
 from tf_step_lint.api import tf_api  # noqa: E402
 
 # The newest release of each that still has the class; the platform is fixed so that every machine reads one wheel.
-PINNED = ["kfac==0.2.4", "tensorflow-recommenders-addons==0.8.1", "intel-extension-for-tensorflow==2.15.0.3"]
+# tensor2tensor 1.15.7 is its last release; tensorflow-addons 0.23.0 its last (for TF 2.13-2.15).
+PINNED = ["kfac==0.2.4", "tensorflow-recommenders-addons==0.8.1", "intel-extension-for-tensorflow==2.15.0.3",
+          "tensor2tensor==1.15.7", "tensorflow-addons==0.23.0"]
 PLATFORM = ["--python-version", "3.11", "--platform", "manylinux2014_x86_64", "--only-binary=:all:"]
 OPTIMIZER_METHODS = ("minimize", "apply_gradients")
 
@@ -81,7 +84,7 @@ def read_wheel(path):
                 module = module[:-len(".__init__")]
                 exports[module] = _exported(tree, module)
             modules[module] = tree
-    found = {**_classes(modules), **_pass_through_functions(modules)}
+    found = {**_classes(modules, exports), **_pass_through_functions(modules)}
     for key, info in found.items():
         info["paths"] = sorted(public_paths(key, exports))
         info["package"] = package
@@ -116,28 +119,75 @@ def _exported(tree, package):
     return exported
 
 
-def _classes(modules):
-    """Each class whose base is a TensorFlow optimizer (through its module's imports) or such a class of these
-    wheels: its family, and for a v1 one whether minimize and apply_gradients move the step they are given."""
-    bases, bodies = {}, {}
+def _classes(modules, exports):
+    """Each class whose base is a TensorFlow optimizer (through its module's imports and assignments, and its
+    packages' re-exports) or such a class of these wheels: its family, and for a v1 one whether minimize and
+    apply_gradients move the step they are given; then the classes that build a v1 optimizer and hand it the step."""
+    bases, bodies, assigned = {}, {}, {}
+    for module, tree in modules.items():
+        assigned.update(_assigned(tree, module, _aliases(tree, module)))
     for module, tree in modules.items():
         aliases = _aliases(tree, module)
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
-                bases[f"{module}.{node.name}"] = [resolved_base(b, aliases, module) for b in node.bases]
-                bodies[f"{module}.{node.name}"] = node
+                key = f"{module}.{node.name}"
+                paths = [resolved_base(b, aliases, module) for b in node.bases]
+                bases[key] = [_meanings(p, exports, assigned) for p in paths if p is not None]
+                bodies[key] = node, aliases, module
     found, api = {}, tf_api()
     changed = True
     while changed:  # a class may derive from another of the wheel's
         changed = False
         for key, parents in bases.items():
-            kinds = [found.get(p) or _tensorflow_kind(api, p) for p in parents if p is not None]
+            kinds = [_base_kind(api, found, alternatives) for alternatives in parents]
             kinds = [k for k in kinds if k is not None]
             if key in found or not kinds:
                 continue
-            found[key] = _class_info(bodies[key], kinds[0])
+            found[key] = _class_info(*bodies[key], kinds[0])
             changed = True
+    for key in bases.keys() - found.keys():
+        composed = _composed(*bodies[key], api)
+        if composed is not None:
+            found[key] = composed
     return {key: info for key, info in found.items() if info["family"] is not None}
+
+
+def _assigned(tree, module, aliases):
+    """What each top-level ``Name = a.b.C`` of ``module`` may stand for, in every branch of a top-level ``if`` or
+    ``try``: tensorflow-addons' ``KerasLegacyOptimizer`` is ``tf.keras.optimizers.legacy.Optimizer`` or, on a
+    TensorFlow before 2.11 (where that is what ``tf.keras.optimizers.Optimizer`` is), ``tf.keras.optimizers.Optimizer``
+    (both Keras optimizers: a base of alternatives has a kind only where they all agree on it)."""
+    assigned, todo = {}, list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, (ast.If, ast.Try, ast.ExceptHandler)):
+            todo.extend([*node.body, *getattr(node, "orelse", ()), *getattr(node, "handlers", ()),
+                         *getattr(node, "finalbody", ())])
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            path = resolved_base(node.value, aliases, module)
+            if path is not None:
+                assigned.setdefault(f"{module}.{node.targets[0].id}", []).append(path)
+    return assigned
+
+
+def _meanings(path, exports, assigned, seen=frozenset()):
+    """The paths ``path`` may name: what a module assigns to it or a package re-exports under it, else itself."""
+    if path in seen:
+        return set()
+    seen = seen | {path}
+    if path in assigned:
+        return set().union(*(_meanings(p, exports, assigned, seen) for p in assigned[path]))
+    module, _, name = path.rpartition(".")
+    for source, imported, alias in exports.get(module, ()):
+        if alias == name and imported != "*":
+            return _meanings(f"{source}.{imported}", exports, assigned, seen)
+    return {path}
+
+
+def _base_kind(api, found, alternatives):
+    """The kind of a base that may be any of ``alternatives``: theirs, when every one has the same."""
+    kinds = [found.get(p) or _tensorflow_kind(api, p) for p in sorted(alternatives)]
+    return kinds[0] if kinds and None not in kinds and all(k == kinds[0] for k in kinds) else None
 
 
 def _tensorflow_kind(api, path):
@@ -149,25 +199,60 @@ def _tensorflow_kind(api, path):
     return None
 
 
-def _class_info(node, parent):
+def _class_info(node, aliases, module, parent):
     """A subclass's kind: its parent's, unless an overridden minimize or apply_gradients does not hand the step on
     (family None: nothing known)."""
     info = {"family": parent["family"], "increments_step": parent["increments_step"], "wraps": None}
     if parent["family"] != "v1":
         return info
     for method in (f for f in node.body if isinstance(f, ast.FunctionDef) and f.name in OPTIMIZER_METHODS):
-        uses_step = _uses_step(method)
+        uses_step = _uses_step(method, aliases, module)
         if uses_step is None:
             return {**info, "family": None}
         info["increments_step"] = info["increments_step"] and uses_step
     return info
 
 
-def _uses_step(method):
+def _composed(node, aliases, module, api):
+    """The kind of a class of no optimizer base that builds a TensorFlow v1 optimizer in ``__init__``
+    (``self._opt = tf.train.MomentumOptimizer(...)``) and whose minimize and apply_gradients hand the step they are
+    given on to that one's apply_gradients (tensor2tensor's YellowFinOptimizer): a v1 optimizer that increments it."""
+    methods = {f.name: f for f in node.body if isinstance(f, ast.FunctionDef)}
+    if not {"__init__", *OPTIMIZER_METHODS} <= methods.keys():
+        return None
+    built = {target.attr for n in ast.walk(methods["__init__"]) if isinstance(n, ast.Assign)
+             and isinstance(n.value, ast.Call) and _is_v1_class(api, resolved_base(n.value.func, aliases, module))
+             for target in n.targets if isinstance(target, ast.Attribute) and _is_self(target.value)}
+    handed_on = any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "apply_gradients"
+                    and isinstance(c.func.value, ast.Attribute) and _is_self(c.func.value.value)
+                    and c.func.value.attr in built and any(isinstance(v, ast.Name) and v.id == "global_step"
+                                                           for v in (*c.args, *(k.value for k in c.keywords)))
+                    for c in ast.walk(methods["apply_gradients"]))
+    if not handed_on or not all(_uses_step(methods[m], aliases, module) for m in OPTIMIZER_METHODS):
+        return None
+    return {"family": "v1", "increments_step": True, "wraps": None}
+
+
+def _is_v1_class(api, path):
+    kind = _tensorflow_kind(api, path) if path is not None else None
+    return kind is not None and kind["family"] == "v1"
+
+
+def _is_self(expr):
+    return isinstance(expr, ast.Name) and expr.id == "self"
+
+
+def _uses_step(method, aliases, module):
     """Whether an overriding minimize/apply_gradients reads the global step it is given (K-FAC's hand it to super's,
-    by name or as ``*args, **kwargs``); None where it takes none."""
+    by name or as ``*args, **kwargs``); None where it takes none, or fetches the global step itself
+    (tensor2tensor's ConditionalOptimizer increments ``get_or_create_global_step()`` under TF 2, whatever it is
+    given, and hands the step on under TF 1)."""
     parameters = [a.arg for a in (*method.args.posonlyargs, *method.args.args)]
     reads = {n.id for n in ast.walk(method) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    api = tf_api()
+    if any(isinstance(n, ast.Call) and (path := resolved_base(n.func, aliases, module)) is not None
+           and (symbol := api.lookup(path)) is not None and symbol.kind == "step_getter" for n in ast.walk(method)):
+        return None
     if "global_step" in parameters:
         return "global_step" in reads
     if method.args.vararg is not None and method.args.kwarg is not None:

@@ -79,8 +79,9 @@ def test_batch_norms_and_canned_optimizers_are_what_tensorflow_did_when_probed()
 
 
 def test_third_party_optimizers_are_what_their_pinned_wheels_hold(tmp_path):
-    """kfac, tensorflow-recommenders-addons and intel-extension-for-tensorflow are downloaded (TFRA's wheel is about
-    190 MB), never installed: the generator reads their source with ast."""
+    """kfac, tensorflow-recommenders-addons, intel-extension-for-tensorflow, tensor2tensor and tensorflow-addons are
+    downloaded (about 197 MB in all: TFRA's wheel is about 190 MB, tensor2tensor's 1.4 MB, tensorflow-addons' 0.6 MB),
+    never installed: the generator reads their source with ast."""
     output = tmp_path / "third_party.json"
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_third_party_optimizers.py"),
                              "--wheels", str(tmp_path / "wheels"), "--output", str(output)],
@@ -95,6 +96,19 @@ def test_third_party_optimizers_are_what_their_pinned_wheels_hold(tmp_path):
         "position": 0, "keyword": "self"}
     assert by_path["intel_extension_for_tensorflow.ops.AdamWithWeightDecayOptimizer"]["family"] == "keras"
     assert by_path["kfac.KfacOptimizer"]["package"] == "kfac==0.2.4"
+    t2t = "tensor2tensor.utils."
+    for path in ("adafactor.AdafactorOptimizer", "multistep_optimizer.MultistepAdamOptimizer",
+                 "multistep_with_adamoptimizer.MultistepAdamOptimizer", "yellowfin.YellowFinOptimizer"):
+        assert (by_path[t2t + path]["family"], by_path[t2t + path]["increments_step"]) == ("v1", True), path
+    assert by_path[t2t + "adafactor.AdafactorOptimizer"]["package"] == "tensor2tensor==1.15.7"
+    assert t2t + "optimize.ConditionalOptimizer" not in by_path  # it fetches the step itself under TF 2
+    addons = {path.rsplit(".", 1)[1]: info for path, info in by_path.items()
+              if path.startswith("tensorflow_addons.optimizers.") and path.count(".") == 2}
+    assert {"AdamW", "SGDW", "LAMB", "LazyAdam", "RectifiedAdam", "Lookahead", "MovingAverage", "SWA", "Yogi"} <= set(
+        addons)
+    assert {(info["family"], info["wraps"], info["package"]) for info in addons.values()} == {
+        ("keras", None, "tensorflow-addons==0.23.0")}
+    assert "CyclicalLearningRate" not in addons  # a learning-rate schedule
 
 
 def test_a_third_party_finding_names_its_class():
@@ -103,5 +117,6 @@ def test_a_third_party_finding_names_its_class():
 
     source = (ROOT / "tests" / "fixtures" / "patterns" / "r26_third_party_optimizers.py").read_text()
     messages = {f.line: f.message for f in lint_source(source, ALL)}
-    assert "`minimize()` of KfacOptimizer is given no global_step" in messages[13]
-    assert "of AdamOptimizer wrapped in DynamicEmbeddingOptimizer" in messages[35]
+    assert "`minimize()` of KfacOptimizer is given no global_step" in messages[15]
+    assert "of AdamOptimizer wrapped in DynamicEmbeddingOptimizer" in messages[37]
+    assert "`minimize()` of AdafactorOptimizer is given no global_step" in messages[68]
