@@ -215,30 +215,44 @@ class Names:
 
     def passed(self, function: FunctionInfo, parameter: ast.arg) -> Optional[List[ast.expr]]:
         """What every call of ``function`` in this file passes for ``parameter``, its default where a call passes
-        nothing (an ``__init__``'s calls are those of its class); None where a call passes nothing and there is no
-        default, for ``self``, or where there is no call."""
+        nothing (an ``__init__``'s calls are those of its class; ``functools.partial(function, name=value)``
+        passes ``value``); None where a call passes nothing and there is no default, for ``self``, or where there
+        is no call."""
         names = function.positional_params()
         position = names.index(parameter.arg) if parameter.arg in names else None
         if position is not None and function.owner is not None:
             if position == 0:
                 return None  # self: the instance the method is called on, not an argument
             position -= 1  # called on an instance: self is not an argument
+        default = _default(function.node.args, parameter)
+        values = []
+        for call, shift in self._calls_of(function):
+            value = argument(call, None if position is None else position + shift, parameter.arg) or default
+            if value is None:
+                return None
+            values.append(value)
+        return values or None
+
+    def _calls_of(self, function: FunctionInfo) -> List[Tuple[ast.Call, int]]:
+        """The calls of ``function`` in this file, each with where its arguments start (1 in a partial's)."""
         callees = [[function.node]]
         if function.owner is not None and function.name == "__init__":
             callees.append([function.owner.node])
-        default = _default(function.node.args, parameter)
-        values = []
+        found = []
         for site in self.index.calls:
-            if self.origins(site.node.func) in callees:
-                value = argument(site.node, position, parameter.arg) or default
-                if value is None:
-                    return None
-                values.append(value)
-        return values or None
+            call = site.node
+            if self.origins(call.func) in callees:
+                found.append((call, 0))
+            elif (call.args and self.is_qualified(call.func, "functools.partial")
+                  and self.origins(call.args[0]) in callees):
+                found.append((call, 1))
+        return found
 
     def parameter_values(self, expr: ast.expr) -> Optional[List[ast.expr]]:
         """What ``expr`` holds when it is a parameter, or an attribute of ``self`` set only from parameters
-        (``self._optimizer_fn = optimizer_fn``): what every call passes for them (see ``passed``)."""
+        (``self._optimizer_fn = optimizer_fn``): what every call passes for them (see ``passed``), or, where this
+        file calls the function nowhere, the parameter's default; a ``None`` replaced by a later assignment
+        (``if optimizer_fn is None: optimizer_fn = AdamOptimizer``) gives way to what is assigned."""
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
             klass = self.enclosing_class(expr)
             kept = klass.attributes.get(expr.attr) if klass is not None else None
@@ -246,8 +260,24 @@ class Names:
                 return None
             values = [self.parameter_values(value) for value in kept]
             return None if None in values else [v for found in values for v in found]
-        parameter = self.parameter(expr)
-        return self.passed(*parameter) if parameter is not None else None
+        scope = self.scopes.get(expr) if isinstance(expr, ast.Name) else None
+        bindings = scope[expr.id] if scope is not None else []
+        parameters = [b for b in bindings if isinstance(b.node, ast.arg)]
+        assigned = [self.index.assigned_value.get(b.node) for b in bindings if b not in parameters]
+        if len(parameters) != 1 or None in assigned:
+            return None
+        function = self.index.function_of.get(parameters[0].scope.node)
+        if function is None:
+            return None
+        passed = self.passed(function, parameters[0].node)
+        if passed is None and not self._calls_of(function):
+            default = _default(function.node.args, parameters[0].node)
+            passed = [default] if default is not None else None
+        if passed is None:
+            return None
+        if assigned:
+            passed = [value for value in passed if not (isinstance(value, ast.Constant) and value.value is None)]
+        return passed + assigned
 
     # -- where a node is --------------------------------------------------------------------------
     def enclosing_function(self, node: ast.AST) -> Optional[FunctionInfo]:
