@@ -90,8 +90,24 @@ class Steps:
         """Every call in ``unit`` (a model_fn and what it reaches) that may increment a step; computed once."""
         if unit not in self._increments:
             self._increments[unit] = [Increment(call, target) for fn in unit for call in fn.calls
-                                      if (target := self._incremented(call)) is not None]
+                                      if (target := self._incremented(call)) is not None
+                                      and not self._another_variable(target)]
         return self._increments[unit]
+
+    def _another_variable(self, target: ast.expr) -> bool:
+        """``target`` is surely a variable of the code's own, not the global step: every value it may hold is made
+        by ``tf.get_variable("global_step_disc", ...)`` or ``tf.Variable(...)`` under another name (a GAN's
+        discriminator step)."""
+        values = self.names.parameter_values(target) or [target]
+        origins = [origin for value in values for origin in self.names.origins(value)]
+        return bool(origins) and all(self._names_another_variable(origin) for origin in origins)
+
+    def _names_another_variable(self, origin) -> bool:
+        if not self.names.calls(origin, "variable_factory"):
+            return False
+        symbol = self.names.symbol(origin.func)
+        name = argument(origin, symbol.param_index("name"), "name")
+        return isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value != "global_step"
 
     def increments_in_own_code(self, unit: FrozenSet[FunctionInfo]) -> bool:
         """Whether a call of ``unit`` other than one into another module may increment a step (the calls into other
