@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tf_step_lint.config import _nearest, target_for
-from tf_step_lint.detect import detect
+from tf_step_lint.detect import declared, detect, forget_detected
 from tf_step_lint.target import DEFAULT, parse_version
 
 USES_ESTIMATOR = "import tensorflow as tf\n\nESTIMATOR = tf.estimator.Estimator\n"
@@ -16,7 +16,7 @@ TF1_NAME = "import tensorflow as tf\n\nSAVER = tf.train.Saver\n"
 
 @pytest.fixture(autouse=True)
 def fresh_detection():
-    detect.cache_clear()
+    forget_detected()
     _nearest.cache_clear()
 
 
@@ -151,10 +151,9 @@ def test_undeclared_tf1_code_is_linted_as_tf1_and_the_run_says_so_once(tmp_path)
     assert "declares no" not in run_cli("--no-cache", "--target-version", "1.15", ".", cwd=tmp_path).stderr
 
 
-@pytest.mark.parametrize("evidence", ["tf2 = tf.compat.v2\n", "from tensorflow.compat import v2 as tf2\n",
-                                      "x = tf.experimental.numpy.ones(3)\n"])
+@pytest.mark.parametrize("evidence", ["x = tf.experimental.numpy.ones(3)\n", "opt = tf.optimizers.SGD(0.1)\n"])
 def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path, evidence):
-    """A TF1 name left in the TF2 namespace of a project that has begun moving to TF2 is a real AttributeError."""
+    """A TF1 name left in the TF2 namespace of a project that uses a name only TF2 has is a real AttributeError."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "train.py").write_text(TF1_NAME)
     (tmp_path / "migrated.py").write_text("import tensorflow as tf\n" + evidence)
@@ -162,6 +161,20 @@ def test_undeclared_code_that_runs_on_tf2_keeps_the_tf2_namespace_rule(tmp_path,
     assert "train.py:3:9: TSL302" in result.stdout
     assert result.stderr == ""  # the default target: nothing to say
     assert f"{tmp_path}/migrated.py:2 uses `" in detect(str(tmp_path))[1]
+
+
+@pytest.mark.parametrize("evidence", ["tf2 = tf.compat.v2\n", "from tensorflow.compat import v2 as tf2\n"])
+def test_tf_compat_v2_beside_tf1_only_names_is_tf1_code(tmp_path, evidence):
+    """TF 1.14 and 1.15 have tf.compat.v2 too: beside tf.train.Saver through a plain `tf`, only TF 1.x runs both."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "migrated.py").write_text("import tensorflow as tf\n" + evidence)
+    version, source = detect(str(tmp_path))
+    assert version == (1, 15)
+    assert (f"{tmp_path}/train.py:3 uses `tf.train.Saver`, which no TF 2 has; beside it {tmp_path}/migrated.py:2"
+            in source)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert result.stdout == "" and "only TF 1.x runs both" in result.stderr
 
 
 @pytest.mark.parametrize("probe", [
@@ -260,14 +273,14 @@ def test_before_2_11_tf_keras_optimizers_are_the_legacy_ones(tmp_path):
 
 def test_a_subproject_without_a_pin_is_read_with_its_repository(tmp_path):
     """tensorflow/estimator's tools/pip_package has a setup.py without TensorFlow: its code is still the TF2
-    repository's, not a TF1 project of its own."""
+    repository's, not a TF1 project of its own (whose code, showing no TF2 evidence, would be TF 1.15)."""
     (tmp_path / ".git").mkdir()
-    (tmp_path / "migrated.py").write_text("import tensorflow as tf\ntf2 = tf.compat.v2\n")
+    (tmp_path / "migrated.py").write_text("import tensorflow as tf\nx = tf.experimental.numpy.ones(3)\n")
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "setup.py").write_text("setup(name='tools', install_requires=['numpy'])\n")
-    (tmp_path / "tools" / "train.py").write_text(TF1_NAME)
-    result = run_cli("--no-cache", ".", cwd=tmp_path)
-    assert "tools/train.py:3:9: TSL302" in result.stdout and result.stderr == ""
+    (tmp_path / "tools" / "train.py").write_text(USES_ESTIMATOR)
+    version, source = detect(str(tmp_path / "tools"))
+    assert version == DEFAULT and f"{tmp_path}/migrated.py:2 uses `tf.experimental.numpy`" in source
 
 
 @pytest.mark.parametrize("use", [
@@ -287,10 +300,12 @@ def test_tf_compat_v1_is_no_evidence_of_tf2(tmp_path, use):
 
 def test_code_written_against_tf_compat_v2_is_tf2(tmp_path):
     (tmp_path / ".git").mkdir()
-    (tmp_path / "train.py").write_text(TF1_NAME)
+    (tmp_path / "train.py").write_text("import tensorflow.compat.v1 as tf\n\nSAVER = tf.train.Saver\n")
     (tmp_path / "model.py").write_text("import tensorflow.compat.v2 as tf\n\nLAYER = tf.keras.layers.Dense\n")
     assert detect(str(tmp_path))[0] == DEFAULT
-    assert "train.py:3:9: TSL302" in run_cli("--no-cache", ".", cwd=tmp_path).stdout
+    forget_detected()
+    (tmp_path / "train.py").write_text(TF1_NAME)  # a TF1-only name through the plain `tf`: TF 1.x code
+    assert detect(str(tmp_path))[0] == (1, 15)
 
 
 def _minigo_like(root):
@@ -364,3 +379,142 @@ def test_the_project_root_bounds_the_search_elsewhere(tmp_path):
     (tmp_path / "repo" / "vendored" / ".git").mkdir(parents=True)  # a nested repository is another project
     (tmp_path / "repo" / "vendored" / "requirements.txt").write_text("tensorflow==1.15.0\n")
     assert detect(str(tmp_path / "repo"))[0] == DEFAULT
+
+
+# -- what decides when nothing is declared: each top-level folder's code, TF1-only code, code not text ---------
+TF1_EXAMPLE = "import tensorflow as tf\n\nX = tf.placeholder(tf.float32)\nwith tf.Session() as sess:\n    pass\n"
+TF2_EXAMPLE = "import tensorflow as tf\n\noptimizer = tf.optimizers.SGD(0.01)\n"
+
+
+def test_each_top_level_folder_is_decided_by_its_own_code_and_the_run_says_which_got_what(tmp_path):
+    """aymericdamien/TensorFlow-Examples' shape: a TF2 copy of the examples beside the TF1 ones, nothing pinned."""
+    (tmp_path / ".git").mkdir()
+    for path, text in (("tensorflow_v1/basic/linear.py", TF1_EXAMPLE), ("tensorflow_v1/gan.py", TF1_EXAMPLE),
+                       ("examples/linear.py", TF1_EXAMPLE), ("tensorflow_v2/basic/linear.py", TF2_EXAMPLE),
+                       ("tensorflow_v2/session.py", TF1_EXAMPLE),  # a TF1 name in the TF2 folder: still reported
+                       ("tensorflow_v2/util.py", USES_ESTIMATOR), ("setup_tools/run.py", USES_ESTIMATOR)):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    assert detect(str(tmp_path / "tensorflow_v1" / "basic"))[0] == (1, 15)
+    assert detect(str(tmp_path / "examples"))[0] == (1, 15)
+    assert detect(str(tmp_path / "tensorflow_v2"))[0] == DEFAULT
+    assert detect(str(tmp_path / "setup_tools"))[0] == DEFAULT  # no evidence of its own: the project's
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert {line.split(":")[0] for line in result.stdout.splitlines()} == {"tensorflow_v2/session.py"}
+    notes = result.stderr.splitlines()
+    assert notes == [
+        f"tf-step-lint: {tmp_path} declares no TensorFlow version, and its top-level folders' code disagrees: "
+        "examples/ (examples/linear.py:3 uses `tf.placeholder`, which no TF 2 has), tensorflow_v1/ "
+        "(tensorflow_v1/gan.py:3 uses `tf.placeholder`, which no TF 2 has): their code is linted as "
+        "TensorFlow 1.15 code (TF1 names are its API: TSL302 is off); set target-version under [tool.tf-step-lint] "
+        "(or pass --target-version) to choose",
+        f"tf-step-lint: {tmp_path} declares no TensorFlow version, and its top-level folders' code disagrees: "
+        "setup_tools/ (no evidence of its own: the project's), tensorflow_v2/ (tensorflow_v2/basic/linear.py:3 uses "
+        "`tf.optimizers.SGD`): their code is linted as TensorFlow 2.15 code; set target-version under "
+        "[tool.tf-step-lint] (or pass --target-version) to choose"]
+
+
+def test_files_at_the_root_are_decided_by_the_roots_own_code(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "train.py").write_text(TF1_EXAMPLE)
+    (tmp_path / "tf2").mkdir()
+    (tmp_path / "tf2" / "train.py").write_text(TF2_EXAMPLE)
+    assert detect(str(tmp_path))[0] == (1, 15) and detect(str(tmp_path / "tf2"))[0] == DEFAULT
+    assert "the files at its root (train.py:3 uses `tf.placeholder`" in detect(str(tmp_path))[1]
+
+
+@pytest.mark.parametrize("tf1", ["from tensorflow.contrib import image as contrib_image\n",
+                                 "import tensorflow as tf\n\nROTATE = tf.contrib.image.rotate\n"])
+def test_tensorflow_contrib_outweighs_compat_v2_and_the_note_says_so(tmp_path, tf1):
+    """google-research/noisystudent's shape: TF 1.15 code borrowing TF2's summary API as `tf2`; contrib is TF1-only."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "augment.py").write_text(tf1)
+    (tmp_path / "utils.py").write_text("import tensorflow as tf\nimport tensorflow.compat.v2 as tf2\n\n"
+                                       "def log(x):\n    tf2.summary.scalar('x', x, step=0)\n    return tf.cast(x, "
+                                       "tf.float32)\n")
+    version, source = detect(str(tmp_path))
+    assert version == (1, 15)
+    assert f"{tmp_path}/augment.py:" in source and "contrib`, which no TF 2 has; beside it " \
+        f"{tmp_path}/utils.py:2 uses `compat.v2`, which TF 1.14 and 1.15 have too (only TF 1.x runs both)" in source
+
+
+@pytest.mark.parametrize("text", [
+    'import argparse  # tensorflow benchmarks\nP = argparse.ArgumentParser()\n'
+    'P.add_argument("--gelu", help="use tf.nn.gelu as opposed to basic math ops")\n',
+    "import tensorflow as tf\n# Unlike tensorflow.compat.v2, tf.compat.v1 exists in 1.15 as well.\n",
+    'import tensorflow as tf\nDOC = """Runs on TF2 (tf.compat.v2, tf.experimental.numpy)."""\n',
+    'import tensorflow as tf\nNAME = f"tf.optimizers.{\'SGD\'}"\n',
+])
+def test_a_tf2_name_in_a_string_or_a_comment_is_no_evidence(tmp_path, text):
+    """IntelAI/models' evidence was `tf.nn.gelu` in an argparse help string."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "model.py").write_text(TF1_NAME)
+    (tmp_path / "flags.py").write_text(text)
+    assert detect(str(tmp_path))[0] == (1, 15)
+    (tmp_path / "flags.py").write_text(text + "LAYER = tf.experimental.numpy.ones(3)\n")
+    forget_detected()
+    assert detect(str(tmp_path))[0] == DEFAULT  # in code, it still counts
+
+
+def test_code_evidence_is_read_where_the_file_stops_being_python_3(tmp_path):
+    """A file tokenize cannot finish (a dedent to no level before): what follows the point it stops at still
+    counts, as before."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "model.py").write_text(TF1_NAME)
+    (tmp_path / "old.py").write_text("import tensorflow as tf\nif x:\n        a = 1\n"
+                                     "    b = tf.experimental.numpy.ones(3)\n")
+    assert detect(str(tmp_path))[0] == DEFAULT
+
+
+# -- declarations: NGC images before 20.01, and ties elsewhere ---------------------------------------------
+@pytest.mark.parametrize("image,version", [
+    ("nvcr.io/nvidia/tensorflow:19.06-py3", (1, 15)),  # TF 1.13.1, read as the 1.x the tool knows
+    ("nvcr.io/nvidia/tensorflow:18.09-py2", (1, 15)),
+    ("nvcr.io/nvidia/tensorflow:19.12-py3", (1, 15)),
+    ("nvcr.io/nvidia/tensorflow:20.01-tf1-py3", (1, 15)),
+    ("nvcr.io/nvidia/tensorflow:21.05-tf2-py3", DEFAULT),
+    ("nvcr.io/nvidia/tensorflow:20.06-py3", None),  # no such tag: from 20.01 on every tag says tf1 or tf2
+    ("nvcr.io/nvidia/pytorch:19.06-py3", None),
+])
+def test_ngc_images_before_the_tf1_tf2_split_are_tf1(tmp_path, image, version):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(f"ARG FROM_IMAGE_NAME={image}\nFROM ${{FROM_IMAGE_NAME}}\n")
+    assert (declared(str(tmp_path)) or (None,))[0] == version
+
+
+def test_sibling_declarations_that_tie_do_not_decide_the_code_does(tmp_path):
+    """huawei-noah/Pretrained-Language-Model's shape: a PyTorch project's frozen pip list (2.13) ties with a TF1
+    sibling's pin (1.14); the path order must not pick one for a third project's code."""
+    (tmp_path / ".git").mkdir()
+    for folder, pin in (("jaber_torch", "torch==2.0.1\ntensorflow==2.13.0\n"), ("ternary_tf1", "tensorflow==1.14.0\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "requirements.txt").write_text(pin)
+    (tmp_path / "nezha_tf").mkdir()
+    (tmp_path / "nezha_tf" / "create_data.py").write_text("import tensorflow as tf\n\nflags = tf.flags\n")
+    version, source = detect(str(tmp_path / "nezha_tf"))
+    assert version == (1, 15)
+    assert source == (f"from the project's other folders: no folder holding {tmp_path / 'nezha_tf'} declares a "
+                      "TensorFlow version, and the project's other declarations nearest to it tie "
+                      f"({tmp_path / 'jaber_torch' / 'requirements.txt'} says 2.13; "
+                      f"{tmp_path / 'ternary_tf1' / 'requirements.txt'} says 1.14), so none decides but its code: "
+                      "no file uses tf.compat.v2 or a TF2-only name, so its code is linted as TensorFlow 1.15 code "
+                      "(TF1 names are its API: TSL302 is off)")
+    assert run_cli("--no-cache", ".", cwd=tmp_path).stdout == ""
+    (tmp_path / "nezha_tf" / "migrated.py").write_text("import tensorflow as tf\nx = tf.experimental.numpy.ones(3)\n")
+    forget_detected()
+    assert detect(str(tmp_path / "nezha_tf"))[0] == DEFAULT
+
+
+def test_a_declaration_elsewhere_is_said_once_for_all_the_folders_it_decides(tmp_path):
+    """mlcommons/training printed the same decision once per folder (134 lines)."""
+    _minigo_like(tmp_path)
+    for folder in ("a", "b", "c/d"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "train.py").write_text(TF1_NAME)
+    result = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert result.stdout == ""
+    assert result.stderr == (f"tf-step-lint: no folder holding {tmp_path}, {tmp_path / 'a'} or 2 other folders "
+                             f"declares a TensorFlow version, so {tmp_path / 'testing' / 'Dockerfile'}: its TensorFlow "
+                             "pin decides (the project's only declaration): its code is linted as TensorFlow 1.15 code "
+                             "(TF1 names are its API: TSL302 is off); set target-version under [tool.tf-step-lint] (or "
+                             "pass --target-version) to choose\n")

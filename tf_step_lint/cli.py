@@ -20,7 +20,7 @@ from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import ERROR_NAME, FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
 from tf_step_lint.project import Project, external_roots
-from tf_step_lint.detect import ELSEWHERE, FROM_CODE
+from tf_step_lint.detect import ELSEWHERE, FROM_CODE, SPLIT, merged_notes
 from tf_step_lint.target import DEFAULT, Version, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -97,13 +97,13 @@ def _main(argv: List[str]) -> int:
     except ConfigError as error:
         print(f"tf-step-lint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    # A target read from the code (unless the default) or from a declaration outside the code's folders is a guess:
-    # say it once per project.
+    # A target read from the code (unless the default for the whole project) or from a declaration outside the
+    # code's folders is a guess: say it once per project (a project whose folders get different targets: once each).
     sources = {(configuration.target_source(path) or "", selection.target)
                for path, selection in zip(files, selections)}
-    guesses = {source for source, target in sources
-               if source.startswith(ELSEWHERE) or (source.startswith(FROM_CODE) and target != DEFAULT)}
-    for source in sorted(guesses) if not args.quiet else ():
+    guesses = {source for source, target in sources if source.startswith(ELSEWHERE)
+               or (source.startswith(FROM_CODE) and (target != DEFAULT or SPLIT in source))}
+    for source in merged_notes(guesses) if not args.quiet else ():
         print(f"tf-step-lint: {source.split(': ', 1)[1]}; set target-version under [tool.tf-step-lint] "
               "(or pass --target-version) to choose", file=sys.stderr)
     progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)

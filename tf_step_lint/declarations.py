@@ -1,7 +1,7 @@
 """What each project file declares of TensorFlow: the readers of pyproject.toml (PEP 621 and Poetry),
 ``requirements*.txt``, ``setup.py``, ``setup.cfg``, ``Pipfile``, conda's ``environment.yml``, Dockerfiles (``FROM
-tensorflow/tensorflow:1.15.0-py3``, NVIDIA's ``…-tf1-py3``, ``RUN pip install "tensorflow==1.15.0"``) and CI
-configurations that pip-install TensorFlow (``.github/workflows/*.yml``, ``cloudbuild.yaml``, ...).
+tensorflow/tensorflow:1.15.0-py3``, NVIDIA's ``…-tf1-py3`` and ``19.06-py3``, ``RUN pip install "tensorflow==1.15.0"``)
+and CI configurations that pip-install TensorFlow (``.github/workflows/*.yml``, ``cloudbuild.yaml``, ...).
 
 Requirement specifiers are read with ``packaging``, as pip reads them.  A pin declares a version only when it bounds
 the version from above (``==2.15.1``, ``~=1.15``, ``<2.16``): ``tensorflow>=2.4`` says what the code needs, not what
@@ -128,7 +128,7 @@ def _environment_yml(path: Path) -> Optional[Version]:
 
 def _base_image(path: Path) -> Optional[Version]:
     """The TensorFlow of a Dockerfile's base image: ``tensorflow/tensorflow:1.15.0-py3``; NVIDIA's ``…-tf1-py3`` is
-    1.15, ``…-tf2-py3`` some 2.x."""
+    1.15, ``…-tf2-py3`` some 2.x, and one of before the two (``nvcr.io/nvidia/tensorflow:19.06-py3``) 1.x."""
     text = "\n".join(_lines(path))
     defaults = {name: value.strip("\"'") for name, value in _ARG.findall(text)}
     for image in _FROM.findall(text):  # `ARG FROM_IMAGE_NAME=…:20.06-tf1-py3` then `FROM ${FROM_IMAGE_NAME}`
@@ -143,7 +143,21 @@ def _base_image(path: Path) -> Optional[Version]:
             return LAST_TF1
         if "-tf2" in tag:
             return DEFAULT
+        if repository.split("/")[-2:-1] == ["nvidia"] and _ngc_before_split(tag):
+            return LAST_TF1
     return None
+
+
+def _ngc_before_split(tag: str) -> bool:
+    """An NGC ``nvcr.io/nvidia/tensorflow`` tag of a release before 20.01 (``19.06-py3``), which ships TF 1.x.
+
+    Source: NVIDIA's TensorFlow container release notes (docs.nvidia.com/deeplearning/frameworks/
+    tensorflow-release-notes): the images come as ``YY.MM-tf1-py3`` and ``YY.MM-tf2-py3`` from release 20.01 on;
+    the releases before it have one image, ``YY.MM-py3`` (and ``-py2``), with TensorFlow 1.x (19.06: 1.13.1, 19.12:
+    1.15.0).  Read as 1.15, the TF 1.x whose API this tool knows (its data is of TF 1.15 and 2.x), so an older
+    release's exact minor version is not kept."""
+    release = re.match(r"(\d{2})\.(\d{2})(?:-py[23])?$", tag)
+    return release is not None and (int(release.group(1)), int(release.group(2))) < (20, 1)
 
 
 def _pip_installs(path: Path) -> Optional[Version]:
