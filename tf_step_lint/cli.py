@@ -20,7 +20,8 @@ from tf_step_lint.analysis.modules import NO_OTHER_MODULES
 from tf_step_lint.finding import Finding
 from tf_step_lint.output import ERROR_NAME, FORMATS, Progress, Result, render, render_fixes, render_statistics, summary
 from tf_step_lint.project import Project, external_roots
-from tf_step_lint.detect import ELSEWHERE, FROM_CODE, SPLIT, merged_notes
+from tf_step_lint.code_target import FROM_CODE, SPLIT
+from tf_step_lint.detect import ELSEWHERE, merged_notes
 from tf_step_lint.target import DEFAULT, Version, parse_version
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
