@@ -24,6 +24,8 @@ class Training:
         self.external_roots = external_roots  # top-level functions another module's model_fn builds its train op with
         self.modules = modules
         self._callables: Dict[ast.expr, List[FunctionInfo]] = {}
+        self._lineages: Dict[ClassInfo, FrozenSet[ast.ClassDef]] = {}
+        self._subclasses_of: Dict[Optional[ClassInfo], List[ClassInfo]] = {}
 
     # -- what a callable expression runs ---------------------------------------------------------
     def callable_functions(self, expr: ast.expr, seen: Optional[Set] = None) -> List[FunctionInfo]:
@@ -68,8 +70,10 @@ class Training:
             return False
         return bool(self._lineage(first.owner) & self._lineage(second.owner))
 
-    def _lineage(self, klass: ClassInfo) -> Set[ast.ClassDef]:
-        """``klass`` and the classes of this file it derives from."""
+    def _lineage(self, klass: ClassInfo) -> FrozenSet[ast.ClassDef]:
+        """``klass`` and the classes of this file it derives from (computed once a class)."""
+        if klass in self._lineages:
+            return self._lineages[klass]
         found: Set[ast.ClassDef] = set()
         todo = [klass.node]
         while todo:
@@ -77,16 +81,20 @@ class Training:
             if node not in found:
                 found.add(node)
                 todo.extend(o for base in node.bases for o in self.names.origins(base) if isinstance(o, ast.ClassDef))
-        return found
+        self._lineages[klass] = frozenset(found)
+        return self._lineages[klass]
 
     def _subclasses(self, klass: Optional[ClassInfo]) -> List[ClassInfo]:
-        """The classes of this file that derive from ``klass``, directly or not."""
+        """The classes of this file that derive from ``klass``, directly or not (computed once a class)."""
+        if klass in self._subclasses_of:
+            return self._subclasses_of[klass]
         found: List[ClassInfo] = []
         bases = {klass.node} if klass is not None else set()
         for candidate in self.index.classes:  # a subclass follows its base in the file
             if any(origin in bases for base in candidate.node.bases for origin in self.names.origins(base)):
                 found.append(candidate)
                 bases.add(candidate.node)
+        self._subclasses_of[klass] = found
         return found
 
     def passed_callables(self, expr: ast.expr) -> List[ast.expr]:
