@@ -149,9 +149,7 @@ class Steps:
     def _after_the_training_return(self, node: ast.AST) -> bool:
         """``node`` comes after a statement of its def that returns in training mode (``if mode == TRAIN: return
         spec``): an increment there, a head's ``train_op_fn`` for the evaluation spec, never runs in training."""
-        function = self.names.enclosing_function(node)
-        while function is not None and function.parent is not None:
-            function = function.parent
+        function = self._outermost_def(node)
         if function is None:
             return False
         for statement in function.node.body:
@@ -165,10 +163,14 @@ class Steps:
     def _guards(self, call: ast.Call) -> List[Tuple[ast.expr, str]]:
         """The ``if`` arms ``call`` runs under, those around the defs it is nested in included (a helper defined
         in one arm): read in the flow of the outermost def, which holds its nested defs' calls."""
-        function = self.names.enclosing_function(call)
+        function = self._outermost_def(call)
+        return self.flow(function).guards(call) if function is not None else []
+
+    def _outermost_def(self, node: ast.AST) -> Optional[FunctionInfo]:
+        function = self.names.enclosing_function(node)
         while function is not None and function.parent is not None:
             function = function.parent
-        return self.flow(function).guards(call) if function is not None else []
+        return function
 
     def _incremented(self, call: ast.Call) -> Optional[ast.expr]:
         """The step ``call`` may increment, if any."""
