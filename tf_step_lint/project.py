@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.analysis.modules import Fact, OtherModules
+from tf_step_lint.analysis.modules import OtherModules
 from tf_step_lint.cache import digest
 from tf_step_lint.engine import SourceError, parse
 from tf_step_lint.files import Stamp, TooLarge, is_notebook, read_source
@@ -105,16 +105,16 @@ class Project:
         self._read = read
         self._analyses: Dict[Tuple[str, Version], Optional[Analysis]] = {}
         self._digests: Dict[str, str] = {}  # of the bytes each file read had ("" where it could not be read)
-        self._facts: Dict[Tuple[str, str, Version], Optional[Fact]] = {}
-        self._asking: Set[Tuple[str, str, Version]] = set()
+        self._facts: Dict[Tuple[str, str, Version, str], object] = {}
+        self._asking: Set[Tuple[str, str, Version, str]] = set()
 
     def seen_from(self, importer: str, target: Version) -> "ModulesSeenFrom":
         return ModulesSeenFrom(self, importer, target)
 
-    def fact(self, file: str, name: str, target: Version) -> Optional[Fact]:
-        """What ``name`` of ``file`` does, analysed for ``target``; None where it cannot be read, or while the
-        question is being answered (modules that import each other)."""
-        key = (file, name, target)
+    def answer(self, file: str, name: str, target: Version, question: str):
+        """``file``'s answer to ``question`` about ``name`` (see Analysis.offered), analysed for ``target``; None
+        where it cannot be read, or while the question is being answered (modules that import each other)."""
+        key = (file, name, target, question)
         if key in self._facts:
             return self._facts[key]
         if key in self._asking:
@@ -122,7 +122,7 @@ class Project:
         self._asking.add(key)
         try:
             analysis = self._analysis(file, target)
-            self._facts[key] = analysis.offered(name) if analysis is not None else None
+            self._facts[key] = analysis.offered(name, question) if analysis is not None else None
         except RecursionError:  # nested too deeply to analyse: that module's own lint says so
             self._facts[key] = None
         finally:
@@ -183,9 +183,9 @@ class ModulesSeenFrom(OtherModules):
         self.target = target
         self.consulted: Set[str] = set()
 
-    def fact(self, dotted: str) -> Optional[Fact]:
+    def answer(self, dotted: str, question: str):
         found = self.project.index.function(self.importer, dotted)
         if found is None or found[0] == self.importer:
             return None
         self.consulted.add(found[0])
-        return self.project.fact(found[0], found[1], self.target)
+        return self.project.answer(found[0], found[1], self.target, question)

@@ -75,9 +75,11 @@ class Analysis:
     def updates(self) -> Updates:
         return Updates(self.names, self.training, self.steps)
 
-    def offered(self, name: str) -> Optional[Fact]:
-        """What calling this module's top-level function or class ``name`` does, for the modules that import it;
-        ``name`` may go on through a module this one imports (``utils.batch_execute``)."""
+    def offered(self, name: str, question: str = "fact"):
+        """This module's answer to ``question`` about its top-level function or class ``name``, for the modules
+        that import it; ``name`` may go on through a module this one imports (``utils.batch_execute``).
+        Questions: "fact" (a Fact: what calling it does), "returns_spec" (a function returning an EstimatorSpec),
+        "trainer" (a Trainer: what a class's model_fns build their train op with)."""
         name, _, rest = name.partition(".")
         bindings = self.index.scope_of[self.tree].bindings.get(name, [])
         if len(bindings) != 1:
@@ -87,30 +89,44 @@ class Analysis:
             paths = self.names.name_in_scope(self.index.scope_of[self.tree], name)
             if not paths or len(paths) != 1:
                 return None
-            return self.modules.fact(".".join(filter(None, (next(iter(paths)), rest))))
+            return self.modules.answer(".".join(filter(None, (next(iter(paths)), rest))), question)
         if rest:
             return None
         value = self.index.assigned_value.get(node) if isinstance(node, ast.Name) else None
         if value is not None:
             qualified = self.names.qualified_names(value)
             if qualified:  # `build_optimizer = efficientnet_utils.build_optimizer`: what that module says
-                return self.modules.fact(next(iter(qualified))) if len(qualified) == 1 else None
+                return self.modules.answer(next(iter(qualified)), question) if len(qualified) == 1 else None
+            if question != "fact":
+                return None
             # `DPAdamOptimizer = make_optimizer_class(AdamOptimizer)`, or a name for it: a class made here
             kinds = {method: self.optimizers.class_kind(value, method) for method in OPTIMIZER_METHODS}
             return Fact(kinds, None, True, False, name)
-        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
-            return None
         if isinstance(node, ast.ClassDef):
-            klass = self.index.class_of[node]
-            wraps = self.optimizers.wrapped_parameter(klass)
-            kinds = {method: self.optimizers.user_class(klass, method) for method in OPTIMIZER_METHODS}
-            increments = any(self.steps.increments_when_called(method)[0] for method in klass.methods.values())
-            return Fact(kinds, wraps, increments, False, name, *self.steps.trained_methods(klass))
-        function = self.index.function_of[node]
+            return self._offered_class(self.index.class_of[node], question)
+        if isinstance(node, FUNCTION_TYPES):
+            return self._offered_function(self.index.function_of[node], question)
+        return None
+
+    def _offered_class(self, klass, question: str):
+        if question == "trainer":
+            return self.steps.trainer(klass)
+        if question != "fact":
+            return None
+        wraps = self.optimizers.wrapped_parameter(klass)
+        kinds = {method: self.optimizers.user_class(klass, method) for method in OPTIMIZER_METHODS}
+        increments = any(self.steps.increments_when_called(method)[0] for method in klass.methods.values())
+        return Fact(kinds, wraps, increments, False, klass.name)
+
+    def _offered_function(self, function, question: str):
+        if question == "returns_spec":
+            return self.training.returns_spec(function)
+        if question != "fact":
+            return None
         wraps = self.optimizers.returned_parameter(function)
         kinds = {method: self.optimizers.returned_kind(function, method) for method in OPTIMIZER_METHODS}
         increments, itself = self.steps.increments_when_called(function)
-        return Fact(kinds, wraps, increments, itself, name, returns_spec=self.training.returns_spec(function))
+        return Fact(kinds, wraps, increments, itself, function.name)
 
     def cross_module_calls(self) -> List[str]:
         """Dotted names of other-module functions called by model_fns that increment no step in their own code:

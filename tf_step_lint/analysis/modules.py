@@ -21,18 +21,41 @@ class Fact:
     increments_itself: bool  # calling it increments the global step it gets itself (never so for a class: building
     # one runs none of its methods)
     description: str  # how a message names it
-    trained_methods: FrozenSet[str] = frozenset()  # for a class: the methods its model_fns call on ``self`` to
-    # build the train op, incrementing no step elsewhere, so that a subclass's override is training code ...
-    entry_methods: FrozenSet[str] = frozenset()  # ... when an instance of the subclass is driven through one of these
-    returns_spec: bool = False  # for a function: it returns an EstimatorSpec (a model_fn's body, called by others')
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """What a class of another module's model_fns build their train op with, for its subclasses (Steps.trainer)."""
+
+    methods: FrozenSet[str]  # the methods its model_fns call on ``self``, incrementing no step elsewhere, so that a
+    # subclass's override of one is training code ...
+    entries: FrozenSet[str]  # ... when an instance of the subclass is driven through one of these
+
+
+NO_TRAINER = Trainer(frozenset(), frozenset())
 
 
 class OtherModules:
-    """The other modules of the project, as one module sees them; this base knows none (a single source)."""
+    """The other modules of the project, as one module sees them; this base knows none (a single source).  Each
+    question is its own: what a name does as an optimizer or a step's reader (``fact``) costs far more than whether
+    it returns an EstimatorSpec, and most names are asked only the cheap questions."""
 
     def fact(self, dotted: str) -> Optional[Fact]:
         """What ``dotted`` (an import path as this module spells it) does, if it names a function or class of
         another module of the project."""
+        return self.answer(dotted, "fact")
+
+    def returns_spec(self, dotted: str) -> bool:
+        """``dotted`` names a function of another module that returns an EstimatorSpec (a model_fn's body)."""
+        return bool(self.answer(dotted, "returns_spec"))
+
+    def trainer(self, dotted: str) -> Trainer:
+        """What ``dotted``, a class of another module, builds its model_fns' train op with."""
+        return self.answer(dotted, "trainer") or NO_TRAINER
+
+    def answer(self, dotted: str, question: str):
+        """The answer of the module that defines ``dotted`` to ``question`` (see Analysis.offered); None where no
+        module of the project defines it."""
         return None
 
 

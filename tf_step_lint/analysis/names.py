@@ -5,6 +5,7 @@ Anything unsure resolves to nothing (``None`` / ``UNKNOWN``), and rules stay sil
 """
 import ast
 import sys
+from functools import cached_property
 from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from tf_step_lint.analysis.index import Binding, ClassInfo, FunctionInfo, ModuleIndex, Scope, argument
@@ -151,10 +152,15 @@ class Names:
 
     def fact(self, expr: ast.expr, modules: OtherModules) -> Optional[Fact]:
         """What another module of the project says of the function or class ``expr`` names, if it names one."""
+        dotted = self.other_modules_name(expr)
+        return modules.fact(dotted) if dotted else None
+
+    def other_modules_name(self, expr: ast.expr) -> Optional[str]:
+        """The one import path ``expr`` names, unless it is a library's: a name another module may define."""
         qualified = self.qualified_names(expr)
         if not qualified or len(qualified) != 1 or self.is_library(expr):
             return None
-        return modules.fact(next(iter(qualified)))
+        return next(iter(qualified))
 
     def is_qualified(self, expr: ast.expr, *paths: str) -> bool:
         names = self.qualified_names(expr)
@@ -235,18 +241,26 @@ class Names:
 
     def _calls_of(self, function: FunctionInfo) -> List[Tuple[ast.Call, int]]:
         """The calls of ``function`` in this file, each with where its arguments start (1 in a partial's)."""
-        callees = [[function.node]]
+        found = list(self._callers.get(function.node, ()))
         if function.owner is not None and function.name == "__init__":
-            callees.append([function.owner.node])
-        found = []
+            found += self._callers.get(function.owner.node, ())
+        return sorted(found, key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+
+    @cached_property
+    def _callers(self) -> Dict[ast.AST, List[Tuple[ast.Call, int]]]:
+        """Each def or class of this file -> its calls (and ``functools.partial``'s of it), found in one pass over
+        the calls: asking it again for every parameter was quadratic in the calls of a file."""
+        callers: Dict[ast.AST, List[Tuple[ast.Call, int]]] = {}
         for site in self.index.calls:
             call = site.node
-            if self.origins(call.func) in callees:
-                found.append((call, 0))
-            elif (call.args and self.is_qualified(call.func, "functools.partial")
-                  and self.origins(call.args[0]) in callees):
-                found.append((call, 1))
-        return found
+            origins = self.origins(call.func)
+            if len(origins) == 1 and isinstance(origins[0], DEFINITIONS):
+                callers.setdefault(origins[0], []).append((call, 0))
+            elif call.args and self.is_qualified(call.func, "functools.partial"):
+                targets = self.origins(call.args[0])
+                if len(targets) == 1 and isinstance(targets[0], DEFINITIONS):
+                    callers.setdefault(targets[0], []).append((call, 1))
+        return callers
 
     def parameter_values(self, expr: ast.expr) -> Optional[List[ast.expr]]:
         """What ``expr`` holds when it is a parameter, or an attribute of ``self`` set only from parameters

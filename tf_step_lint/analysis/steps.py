@@ -9,6 +9,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.flow import Flow
 from tf_step_lint.analysis.index import ClassInfo, FunctionInfo
+from tf_step_lint.analysis.modules import Trainer
 from tf_step_lint.analysis.names import Names, dotted, is_configuration
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers
 from tf_step_lint.analysis.index import argument, argument_values
@@ -261,7 +262,7 @@ class Steps:
                     itself = itself or target is call or self.is_global_step(target)
         return handed, itself
 
-    def trained_methods(self, klass: ClassInfo) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    def trainer(self, klass: ClassInfo) -> Trainer:
         """The methods a model_fn of ``klass`` calls on ``self`` where nothing outside that method's definitions
         increments a step, so that whether the step moves is up to the method, and to a subclass that overrides it
         in another module; and the entry methods that lead to those model_fns (the one a model_fn is, or is nested
@@ -278,7 +279,7 @@ class Steps:
             if found and entry is not None and entry.owner is klass:
                 trained |= found
                 entries |= self._callers_on_self(klass, entry.name)
-        return frozenset(trained), frozenset(entries)
+        return Trainer(frozenset(trained), frozenset(entries))
 
     @staticmethod
     def _callers_on_self(klass: ClassInfo, name: str) -> Set[str]:

@@ -145,9 +145,10 @@ class Training:
                         roots[site.function] = None  # a lambda's calls are its def's
         for klass in self.index.classes:  # overrides of what another module's model_fn calls on self
             for base in klass.node.bases:
-                fact = self.names.fact(base, self.modules)
-                if fact is not None and self._driven(klass, fact.entry_methods):
-                    roots.update(dict.fromkeys(klass.methods[name] for name in sorted(fact.trained_methods)
+                dotted = self.names.other_modules_name(base)
+                trainer = self.modules.trainer(dotted) if dotted else None
+                if trainer and trainer.methods & set(klass.methods) and self._driven(klass, trainer.entries):
+                    roots.update(dict.fromkeys(klass.methods[name] for name in sorted(trainer.methods)
                                                if name in klass.methods))
         for fn in self.index.functions:
             if self.returns_spec(fn) or any(self._is_other_modules_spec(value) for value in fn.returns):
@@ -203,8 +204,8 @@ class Training:
         """``return resnet_run_loop.resnet_model_fn(...)``: what another module's model_fn body returns."""
         if not isinstance(value, ast.Call):
             return False
-        fact = self.names.fact(value.func, self.modules)
-        return fact is not None and fact.returns_spec
+        dotted = self.names.other_modules_name(value.func)
+        return dotted is not None and self.modules.returns_spec(dotted)
 
     # -- what a model_fn reaches ------------------------------------------------------------------
     @cached_property

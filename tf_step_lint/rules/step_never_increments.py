@@ -18,7 +18,7 @@ REMEDY = {
 class StepNeverIncrements(Rule):
     code = "TSL101"
     name = "step-never-increments"
-    # A class may override the method another module's model_fn builds its train op with (Steps.trained_methods).
+    # A class may override the method another module's model_fn builds its train op with (Steps.trainer).
     requires = (TENSORFLOW, (*ESTIMATOR, "class "), OPTIMIZER_METHODS)
 
     def check(self, analysis: Analysis) -> Iterable[Finding]:
