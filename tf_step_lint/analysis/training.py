@@ -151,7 +151,8 @@ class Training:
                     roots.update(dict.fromkeys(klass.methods[name] for name in sorted(trainer.methods)
                                                if name in klass.methods))
         for fn in self.index.functions:
-            if self.returns_spec(fn) or any(self._is_other_modules_spec(value) for value in fn.returns):
+            if self.returns_spec(fn) or (_takes_features(fn)
+                                         and any(self._is_other_modules_spec(value) for value in fn.returns)):
                 roots[fn] = None
             elif fn.parent is None and fn.owner is None and fn.name in self.external_roots:
                 roots[fn] = None
@@ -248,3 +249,11 @@ def method_of(function: Optional[FunctionInfo]) -> Optional[FunctionInfo]:
     while function is not None and function.owner is None:
         function = function.parent
     return function
+
+
+def _takes_features(function: FunctionInfo) -> bool:
+    """An Estimator refuses a model_fn without a ``features`` parameter (``_verify_model_fn_args`` in
+    tensorflow_estimator's estimator.py raises ``ValueError: model_fn ... must include features argument``): only
+    such a function is worth asking other modules about."""
+    args = function.node.args
+    return any(a.arg == "features" for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
