@@ -89,14 +89,15 @@ def from_code(root: str) -> Dict[Optional[str], Tuple[Version, str]]:
         if text is None:
             continue
         unit.tensorflow = True
-        found = _first_in_code(text, [m for m in _TF_PATH.finditer(text) if _names(m, v2_only)])
+        paths = list(_TF_PATH.finditer(text))  # read once for both APIs' names
+        found = _first_in_code(text, [m for m in paths if _names(m, v2_only)])
         if found is not None:
             unit.tf2 = (path, *found)
             continue
         if unit.compat_v2 is None:
             found = _first_in_code(text, list(_TF2_MARK.finditer(text)))
             unit.compat_v2 = (path, *found) if found is not None else None
-        if _may_use_tf1(text, v1_only):
+        if _may_use_tf1(text, paths, v1_only):
             unit.tf1_candidates.append(path)
     return _decide(root, units, v1_only)
 
@@ -198,12 +199,11 @@ def _names(match, names: FrozenSet[bytes]) -> bool:
     return match.group(1) in names or match.group(1).split(b".")[0] in names
 
 
-def _may_use_tf1(text: bytes, v1_only: FrozenSet[bytes]) -> bool:
-    """A quick look (a regex over the text): the file may use TF1-only code."""
+def _may_use_tf1(text: bytes, paths: list, v1_only: FrozenSet[bytes]) -> bool:
+    """A quick look (``paths``: the ``tf.X`` matches of ``text``): the file may use TF1-only code."""
     if _CONTRIB.search(text):
         return True
-    return bool(_PLAIN_TF.search(text)) and not _REBOUND_TF.search(text) and any(
-        _names(m, v1_only) for m in _TF_PATH.finditer(text))
+    return any(_names(m, v1_only) for m in paths) and bool(_PLAIN_TF.search(text)) and not _REBOUND_TF.search(text)
 
 
 def _tf1_uses(text: bytes, v1_only: FrozenSet[bytes]) -> list:
