@@ -101,7 +101,7 @@ class ResultCache:
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
                                          "fix": f.fix and [f.fix.applicability,
                                                            [[*e.start, *e.end, e.content, *([e.cell] if e.cell else [])]
-                                                            for e in f.fix.edits]],
+                                                            for e in f.fix.edits], f.fix.title],
                                          **({"end": [f.end_line, f.end_column]} if f.end_line is not None else {}),
                                          **({"cell": f.cell} if f.cell is not None else {})}
                                         for f in findings], "calls": list(calls), "analysed": analysed,
@@ -147,14 +147,15 @@ class ResultCache:
 
 
 def _fix(data) -> Optional[Fix]:
-    """A fix read back: its applicability and edits, but no tree to apply it to (cli.py analyses the file again)."""
+    """A fix read back: its applicability, edits and title, but no tree to apply it to (cli.py analyses the file
+    again)."""
     if data is None:
         return None
-    applicability, edits = data
-    if applicability not in (SAFE, UNSAFE):
+    applicability, edits, title = data
+    if applicability not in (SAFE, UNSAFE) or not isinstance(title, str):
         raise ValueError(applicability)
-    return Fix(applicability=applicability, edits=tuple(Edit((a, b), (c, d), str(e), *cell)
-                                                        for a, b, c, d, e, *cell in edits))
+    return Fix(applicability=applicability, title=title, edits=tuple(Edit((a, b), (c, d), str(e), *cell)
+                                                                     for a, b, c, d, e, *cell in edits))
 
 
 def _well_formed(finding: Finding) -> bool:

@@ -297,7 +297,7 @@ class StepLintServer(LanguageServer):
     def _quick_fix(documents: Dict[Optional[int], TextDocument], finding: Finding, diagnostic: types.Diagnostic
                    ) -> types.CodeAction:
         safe = finding.fix.applicability == SAFE
-        title = f"Fix {finding.code}: {_fix_summary(finding)}" + ("" if safe else " (unsafe)")
+        title = f"Fix {finding.code}: {finding.fix.title}" + ("" if safe else " (unsafe)")
         return types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                                 is_preferred=safe, edit=_workspace_edit(documents, list(finding.fix.edits)))
 
@@ -403,10 +403,6 @@ def _doc_link(code: str) -> Optional[types.CodeDescription]:
 
     path = rule_doc_path(code)
     return types.CodeDescription(path.as_uri()) if path is not None else None
-
-
-def _fix_summary(finding: Finding) -> str:
-    return finding.message.split(";")[-1].strip() if ";" in finding.message else finding.message
 
 
 def _noqa_edit(lines: List[str], finding: Finding) -> Optional[Edit]:
