@@ -29,7 +29,7 @@ def make_server(handover: Optional[Handover] = None):
 
     from tf_step_lint.declarations import is_project_file
     from tf_step_lint.lsp.actions import FIX_ALL, code_actions
-    from tf_step_lint.lsp.checks import ClientSettings, StepLintServer
+    from tf_step_lint.lsp.checks import CONVERTER, ClientSettings, StepLintServer
     from tf_step_lint.lsp.diagnostics import SOURCE
     from tf_step_lint.lsp.hover import covering, hover_text
     from tf_step_lint.lsp.paths import path_of, workspace_folders
@@ -42,7 +42,7 @@ def make_server(handover: Optional[Handover] = None):
     def initialize(params: types.InitializeParams) -> None:
         server.settings = ClientSettings.read(params.initialization_options, server.settings)
         server.pulls = bool(params.capabilities.text_document and params.capabilities.text_document.diagnostic)
-        folders = workspace_folders(server.protocol._converter.unstructure(params))
+        folders = workspace_folders(CONVERTER.unstructure(params))
         server.analysis = server.handover.workspace or Workspace(folders)
 
     @server.feature(types.INITIALIZED)
@@ -58,7 +58,7 @@ def make_server(handover: Optional[Handover] = None):
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        server.schedule(params.text_document.uri)
+        server.schedule(params.text_document.uri, now=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
@@ -70,7 +70,7 @@ def make_server(handover: Optional[Handover] = None):
         if is_project_file(path_of(params.text_document.uri)):
             asyncio.ensure_future(server.files_changed([types.FileEvent(params.text_document.uri,
                                                                         types.FileChangeType.Changed)]))
-        server.schedule(params.text_document.uri)
+        server.schedule(params.text_document.uri, now=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
@@ -78,7 +78,7 @@ def make_server(handover: Optional[Handover] = None):
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_did_open(params: types.DidOpenNotebookDocumentParams) -> None:
-        server.schedule(params.notebook_document.uri)
+        server.schedule(params.notebook_document.uri, now=True)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> None:
@@ -87,7 +87,7 @@ def make_server(handover: Optional[Handover] = None):
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
     def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None:
-        server.schedule(params.notebook_document.uri)
+        server.schedule(params.notebook_document.uri, now=True)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def notebook_did_close(params: types.DidCloseNotebookDocumentParams) -> None:

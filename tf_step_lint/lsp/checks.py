@@ -70,6 +70,7 @@ class StepLintServer(LanguageServer):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tf-step-lint")
         self._pending: Dict[str, asyncio.Task] = {}  # uri -> its scheduled check
         self._last_change: Dict[str, float] = {}  # uri -> when it last changed (time.monotonic)
+        self._opened_or_saved: Dict[str, Optional[int]] = {}  # uri -> its version when last opened or saved
         self._scan: Optional[asyncio.Future] = None
 
     async def run(self, function: Callable, *args):
@@ -113,19 +114,26 @@ class StepLintServer(LanguageServer):
         self._last_change[uri] = now
         self.schedule(uri, DEBOUNCE_SECONDS if in_burst else 0.0)
 
-    def schedule(self, uri: str, delay: float = 0.0) -> None:
-        """Check ``uri`` after ``delay``, instead of any check of it still waiting."""
+    def schedule(self, uri: str, delay: float = 0.0, now: bool = False) -> None:
+        """Check ``uri`` after ``delay``, instead of any check of it still waiting; ``now``: its text as it is now
+        (an opened document's, which the fast start's messages, handled at once, may change before the check)."""
         waiting = self._pending.pop(uri, None)
         if waiting is not None:
             waiting.cancel()
-        if self.checked_text(uri) is not None:
-            self._pending[uri] = asyncio.ensure_future(self._check(uri, delay))
+        read = self.checked_text(uri)
+        if read is None:
+            return
+        if now:
+            self._opened_or_saved[uri] = read[0]
+        elif self.settings.run == "onSave" and self._opened_or_saved.get(uri) != read[0]:
+            return  # an unsaved change waits for its save, whatever else asks for a check
+        self._pending[uri] = asyncio.ensure_future(self._check(uri, delay, read if now else None))
 
-    async def _check(self, uri: str, delay: float) -> None:
+    async def _check(self, uri: str, delay: float, read: Optional[tuple] = None) -> None:
         try:
             if delay:
                 await asyncio.sleep(delay)
-            read = self.checked_text(uri)
+            read = read or self.checked_text(uri)
             if read is None:
                 return
             version, text, path = read
