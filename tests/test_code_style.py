@@ -15,7 +15,7 @@ def test_flake8_clean():
 # Layers point one way: reading files, then parsing, then analysis, then rules (and the LibCST fixer beside them),
 # then the engine, then the adapters.
 LAYERS = {"files": 1, "parsing": 2, "notebook": 2, "analysis": 3, "rules": 4, "fixes": 4, "engine": 5, "project": 5,
-          "workspace": 5, "cli": 6, "server": 6, "flake8_plugin": 6, "__main__": 6}
+          "workspace": 5, "cli": 6, "lsp": 6, "server": 6, "flake8_plugin": 6, "__main__": 6}
 
 
 def _imports() -> dict:

@@ -1,12 +1,10 @@
 """The README shows real output: every ```console block is run on a copy of examples/ and must match exactly; its
 configuration examples are used as they are written."""
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,8 +26,10 @@ def _commands(block):
     return pairs
 
 
-def test_the_readme_has_a_console_block_for_each_format():
-    commands = [command for block in CONSOLE_BLOCKS for command, _ in _commands(block)]
+def test_the_readme_and_its_docs_have_a_console_block_for_each_format():
+    pages = [README, *(page.read_text() for page in sorted((ROOT / "docs").glob("*.md")))]
+    blocks = [block for page in pages for block in re.findall(r"^```console\n(.*?)^```\n", page, re.S | re.M)]
+    commands = [command for block in blocks for command, _ in _commands(block)]
     for option in ("--format json", "--format sarif", "--format github", "--statistics", "--show-fixes", "--diff"):
         assert any(option in command for command in commands), option
     assert any(command == "tf-step-lint examples/" for command in commands)  # the text format
@@ -37,6 +37,11 @@ def test_the_readme_has_a_console_block_for_each_format():
 
 @pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=[f"block{i}" for i in range(len(CONSOLE_BLOCKS))])
 def test_console_block_output_is_real(block, tmp_path):
+    run_console_block(block, tmp_path)
+
+
+def run_console_block(block: str, tmp_path: Path) -> None:
+    """Each command of ``block`` run on a copy of examples/, its output exactly as shown."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
     for command, expected in _commands(block):
@@ -70,19 +75,3 @@ def test_the_readme_flake8_example_works(tmp_path):
     result = subprocess.run([sys.executable, "-m", "flake8", "--select", "TSL", "."], cwd=project,
                             capture_output=True, text=True)
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["./train.py"], result.stderr
-
-
-def test_the_editor_settings_shown_are_well_formed():
-    """The VS Code settings are JSON and the Helix settings TOML, with the command the server runs as."""
-    from tf_step_lint.declarations import load_toml
-
-    section = re.search(r"^### In the editor.*?(?=^### )", README, re.S | re.M).group(0)
-    vscode = json.loads(re.search(r"^```json\n(.*?)^```\n", section, re.S | re.M).group(1))
-    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["tf-step-lint", "server"]
-    assert "source.fixAll.tf-step-lint" in vscode["editor.codeActionsOnSave"]
-    helix = Path(tempfile.mkdtemp(), "languages.toml")
-    helix.write_text(re.search(r"^```toml\n(.*?)^```\n", section, re.S | re.M).group(1))
-    server = load_toml(helix)["language-server"]["tf-step-lint"]
-    assert [server["command"], *server["args"]] == ["tf-step-lint", "server"]
-    for editor in ('cmd = { "tf-step-lint", "server" }', '("tf-step-lint" "server")'):
-        assert editor in section

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.files import Stamp, stamp_of
+from tf_step_lint.files import Stamp, TooLarge, read_source, stamp_of
 from tf_step_lint.finding import SAFE, UNSAFE, Edit, Finding, Fix
 
 MAX_ENTRIES = 50_000  # beyond this, a save keeps only the entries this run used
@@ -29,6 +29,12 @@ _PACKAGE = Path(__file__).resolve().parent
 
 def digest(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=20).hexdigest()
+
+
+def lint_task(selection: str, collect_calls: bool, edits: bool) -> str:
+    """The rest a lint result depends on (``selection`` spelled by repr), for ``ResultCache.key``: the CLI and the
+    language server's workspace scan key the same lint alike, so each reads what the other stored."""
+    return f"{selection}\n{collect_calls}\n{edits}"
 
 
 def _package_fingerprint() -> str:
@@ -73,6 +79,22 @@ class ResultCache:
             self._added = True
             self._used_files[path] = [*stamp, source_digest]
 
+    def current_digest(self, path: str) -> str:
+        """The digest of ``path``'s bytes now ("" where it cannot be read), from its stamp where it is known."""
+        known = self.known_digest(path)
+        if known is not None:
+            return known
+        try:
+            source, stamp = read_source(path)
+        except (OSError, TooLarge):
+            return ""
+        self.remember(path, stamp, known := digest(source))
+        return known
+
+    def still_current(self, depends: Dict[str, str]) -> bool:
+        """Every other file a result came from still has the bytes it had (``get``'s fourth item)."""
+        return all(self.current_digest(other) == known for other, known in depends.items())
+
     @staticmethod
     def key(source_digest: str, roots: FrozenSet[str], task: str) -> str:
         """``task``: the rest the result depends on (selection, target, what was asked for), as a stable string."""
@@ -101,7 +123,7 @@ class ResultCache:
         self._used[key] = {"findings": [{"code": f.code, "message": f.message, "line": f.line, "column": f.column,
                                          "fix": f.fix and [f.fix.applicability,
                                                            [[*e.start, *e.end, e.content, *([e.cell] if e.cell else [])]
-                                                            for e in f.fix.edits]],
+                                                            for e in f.fix.edits], f.fix.title],
                                          **({"end": [f.end_line, f.end_column]} if f.end_line is not None else {}),
                                          **({"cell": f.cell} if f.cell is not None else {})}
                                         for f in findings], "calls": list(calls), "analysed": analysed,
@@ -147,14 +169,15 @@ class ResultCache:
 
 
 def _fix(data) -> Optional[Fix]:
-    """A fix read back: its applicability and edits, but no tree to apply it to (cli.py analyses the file again)."""
+    """A fix read back: its applicability, edits and title, but no tree to apply it to (cli.py analyses the file
+    again)."""
     if data is None:
         return None
-    applicability, edits = data
-    if applicability not in (SAFE, UNSAFE):
+    applicability, edits, title = data
+    if applicability not in (SAFE, UNSAFE) or not isinstance(title, str):
         raise ValueError(applicability)
-    return Fix(applicability=applicability, edits=tuple(Edit((a, b), (c, d), str(e), *cell)
-                                                        for a, b, c, d, e, *cell in edits))
+    return Fix(applicability=applicability, title=title, edits=tuple(Edit((a, b), (c, d), str(e), *cell)
+                                                                     for a, b, c, d, e, *cell in edits))
 
 
 def _well_formed(finding: Finding) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from tf_step_lint import __version__
-from tf_step_lint.cache import ResultCache, digest
+from tf_step_lint.cache import ResultCache, digest, lint_task
 from tf_step_lint.codes import ERROR_CODE, Selection
 from tf_step_lint.config import ConfigError, Configuration, Settings, check_codes
 from tf_step_lint.files import (CACHE_DIRECTORY, NotWritten, Stamp, TooLarge, collect_files, is_notebook, read_source,
@@ -376,7 +376,7 @@ def _run(task: "Task", items: List[Item], jobs: int, cache: Optional[ResultCache
                 continue
             cache.remember(path, stamp, source_digest := digest(source))
         hit = cache.get(cache.key(source_digest, roots, task.cache_key(selection)))
-        if hit and not all(_current_digest(cache, other) == known for other, known in hit[3].items()):
+        if hit and not cache.still_current(hit[3]):
             hit = None  # a module its result came from has changed
         outcomes.append(Outcome(hit[0], calls=hit[1], analysed=hit[2], cached=True) if hit else None)
         if hit:
@@ -390,19 +390,6 @@ def _run(task: "Task", items: List[Item], jobs: int, cache: Optional[ResultCache
                       outcome.analysed, outcome.depends)
             cache.remember(path, outcome.stamp, outcome.digest)
     return outcomes
-
-
-def _current_digest(cache: ResultCache, path: str) -> str:
-    """The digest of ``path``'s bytes now ("" where it cannot be read), from its stamp where the cache knows it."""
-    known = cache.known_digest(path)
-    if known is not None:
-        return known
-    try:
-        source, stamp = read_source(path)
-    except (OSError, TooLarge):
-        return ""
-    cache.remember(path, stamp, known := digest(source))
-    return known
 
 
 @dataclass(frozen=True)
@@ -420,7 +407,7 @@ class Task:
         return self.fix or self.diff
 
     def cache_key(self, selection: Selection) -> str:
-        return f"{_spelled(selection)}\n{self.collect_calls}\n{self.edits}"
+        return lint_task(_spelled(selection), self.collect_calls, self.edits)
 
     def __call__(self, item: Item) -> Outcome:
         from tf_step_lint.engine import linters

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from tf_step_lint import __version__
+
 FIX_LEVELS = ("safe or unsafe", "unsafe", "safe", "none")  # what a doc's `**Fix:**` line starts with
 _HEAD = re.compile(r"# (?P<code>TSL\d{3}) (?P<name>[a-z0-9-]+)\n\n(?P<summary>[^\n]+(?:\n[^\n]+)*)\n\n"
                    r"\*\*Fix:\*\* (?P<fix>[^\n]*)")
@@ -21,6 +23,16 @@ class RuleDoc:
     summary: str  # the paragraph after the title, on one line
     fix: str  # one of FIX_LEVELS
     text: str  # the whole Markdown doc
+
+    @property
+    def fix_line(self) -> str:
+        """What follows ``**Fix:**``: the fix's safety, and the TF versions the rule is about."""
+        return self.text.split("**Fix:** ", 1)[1].split("\n", 1)[0]
+
+    def section(self, heading: str) -> str:
+        """The text under ``## heading``, up to the next heading ("" if the doc has none)."""
+        match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", self.text, re.S | re.M)
+        return match.group(1).strip() if match else ""
 
 
 def _doc_dir() -> Path:
@@ -55,6 +67,29 @@ def rule_docs() -> Dict[str, RuleDoc]:
 def rule_doc_path(code: str) -> Optional[Path]:
     """The Markdown file of rule ``code`` (an editor links to it); None for a code without a doc (TSL000)."""
     return next((entry for entry in _doc_files() if entry.name.startswith(f"{code}-")), None)
+
+
+def rule_doc_url(code: str) -> Optional[str]:
+    """The link an editor shows for rule ``code``: its doc in the project's repository at this version, when the
+    installed package names a repository (``[project.urls]``), else the doc installed with the package."""
+    path = rule_doc_path(code)
+    if path is None:
+        return None
+    repository = _repository_url()
+    return f"{repository}/blob/v{__version__}/rules/{path.name}" if repository else path.as_uri()
+
+
+@functools.lru_cache(maxsize=1)
+def _repository_url() -> Optional[str]:
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("tf-step-lint").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    named = dict(url.split(", ", 1) for url in urls if ", " in url)
+    found = next((named[name] for name in ("Repository", "Source", "Homepage") if name in named), None)
+    return found.rstrip("/") if found else None
 
 
 def rule_codes() -> List[str]:

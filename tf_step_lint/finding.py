@@ -34,7 +34,7 @@ class Change:
 
 @dataclass(frozen=True)
 class Fix:
-    """The changes that fix a finding, plus an import the new text needs.
+    """The changes that fix a finding, plus an import the new text needs, and a title that says what it inserts.
 
     A fix read back from the cache has no changes (applying it needs the file analysed again); ``edits``, the
     same change as text, are computed only for the outputs that print fixes (json, sarif).
@@ -44,6 +44,7 @@ class Fix:
     add_import: Optional[Tuple[str, str]] = None  # (module, asname): import tensorflow.compat.v1 as tf
     applicability: str = SAFE  # UNSAFE: fixes the bug but may change something the author wanted (see rule docs)
     edits: Tuple[Edit, ...] = ()
+    title: str = ""  # "pass `global_step=tf.train.get_or_create_global_step()`": the new text as it is spelled
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
+from tf_step_lint.cache import ResultCache, digest, lint_task
 from tf_step_lint.codes import ERROR_CODE
 from tf_step_lint.config import Configuration, Settings, forget_project_files
 from tf_step_lint.engine import Linted, lint_file, lint_notebook, linters
@@ -89,11 +90,34 @@ class Workspace:
         return {file for file, sources in self.read_from.items() if path in sources and file != path}
 
     # -- analysis ----------------------------------------------------------------------------------------
-    def scan(self, path: str) -> None:
-        """Record which functions of other modules ``path``'s model_fns build their train op with."""
-        linted = self._linted(path)
-        if not isinstance(linted, Finding):
-            self.calls[path] = tuple(linted.calls)
+    def scan(self, path: str, cache: Optional[ResultCache] = None) -> None:
+        """Record which functions of other modules ``path``'s model_fns build their train op with: from ``cache``
+        where it holds the file's lint as the CLI stores it (its first pass: cross-module calls, no edits), and
+        stored there otherwise, so that a large workspace is not read in full at every start."""
+        if cache is None or path in self.buffers:
+            linted = self._linted(path)
+            if not isinstance(linted, Finding):
+                self.calls[path] = tuple(linted.calls)
+            return
+        try:
+            source, stamp = read_source(path)
+        except (OSError, TooLarge):
+            return  # its own check says why it cannot be read
+        selection = self.configuration.selection(path)
+        roots = self.roots.get(path, NO_ROOTS)
+        key = cache.key(source_digest := digest(source), roots, lint_task(repr(selection), True, False))
+        hit = cache.get(key)
+        if hit is not None and cache.still_current(hit[3]):
+            self.calls[path] = hit[1]
+            cache.remember(path, stamp, source_digest)
+            return
+        modules = self.project.seen_from(path, selection.target)
+        linted = self._lint(path, source, selection, collect_calls=True, modules=modules)
+        self.read_from[path] = set(self.project.dependencies(modules))
+        self.calls[path] = tuple(linted.calls)
+        if not linted.note:
+            cache.put(key, linted.findings, self.calls[path], linted.analysed, self.project.dependencies(modules))
+            cache.remember(path, stamp, source_digest)
 
     def update_roots(self) -> Set[str]:
         """Work out the training roots again from every file's calls; the files whose roots changed."""

@@ -44,11 +44,18 @@ _NAME = re.compile(r"\w*")
 
 
 # -- fixes, as changes for tf_step_lint.fixes to apply ------------------------------------------------------
-def fix_of(*changes: Optional[Change], **options) -> Optional[Fix]:
-    """A fix of ``changes``; None if any of them has no node LibCST can find again."""
+def fix_of(*changes: Optional[Change], title: str, add_import: Optional[Tuple[str, str]] = None,
+           **options) -> Optional[Fix]:
+    """A fix of ``changes``, titled with the text it inserts (an editor shows the title before applying the fix,
+    so it is spelled exactly as inserted, the import included); None if a change has no node LibCST can find."""
     if not changes or None in changes:
         return None
-    return Fix(tuple(changes), **options)
+    if add_import is not None:
+        title += f" and add `import {add_import[0]} as {add_import[1]}`"
+    return Fix(tuple(changes), add_import=add_import, title=_LINE_BREAK.sub(" ", title), **options)
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")  # a title is one line: code spanning lines is shown joined
 
 
 def get_or_create_step(analysis: Analysis, at: ast.AST) -> Optional[Tuple[str, Optional[Tuple[str, str]]]]:
@@ -60,13 +67,15 @@ def get_or_create_step(analysis: Analysis, at: ast.AST) -> Optional[Tuple[str, O
     return f"{spelling}.train.get_or_create_global_step()", ((V1, import_as) if import_as else None)
 
 
-def step_fix(analysis: Analysis, at: ast.AST, build: Callable[[str], List[Optional[Change]]]) -> Optional[Fix]:
-    """A fix of the changes ``build(step_code)`` returns, with the import the step needs."""
+def step_fix(analysis: Analysis, at: ast.AST, build: Callable[[str], List[Optional[Change]]],
+             title: Callable[[str], str]) -> Optional[Fix]:
+    """A fix of the changes ``build(step_code)`` returns, titled ``title(step_code)``, with the import the step
+    needs."""
     step = get_or_create_step(analysis, at)
     if step is None:
         return None
     code, add_import = step
-    return fix_of(*build(code), add_import=add_import)
+    return fix_of(*build(code), title=title(code), add_import=add_import)
 
 
 def argument_index(call: ast.Call, argument: ast.AST) -> int:

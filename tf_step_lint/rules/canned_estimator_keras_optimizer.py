@@ -77,4 +77,6 @@ def _fix(analysis: Analysis, construction: ast.Call, keras_class: Symbol) -> Opt
     module = legacy_keras_spelling(analysis, construction.func, keras_class)
     if module is None or module is construction.func:
         return None
-    return fix_of(analysis.change(module, ("append_attributes", (("legacy",),))), applicability=UNSAFE)
+    return fix_of(analysis.change(module, ("append_attributes", (("legacy",),))),
+                  title=f"use `{analysis.code_of(module)}.legacy.{construction.func.attr}`",
+                  applicability=UNSAFE)

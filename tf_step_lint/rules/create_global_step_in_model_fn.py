@@ -32,6 +32,8 @@ def _fix(analysis: Analysis, call: ast.Call) -> Optional[Fix]:
     if isinstance(func, ast.Attribute):
         module = analysis.names.qualified_names(func.value) or frozenset()
         if module and all(analysis.names.api.lookup(f"{m}.{REPLACEMENT}") is not None for m in module):
-            return fix_of(analysis.change(func, ("rename_attribute", (REPLACEMENT,))))
+            return fix_of(analysis.change(func, ("rename_attribute", (REPLACEMENT,))),
+                          title=f"call `{analysis.code_of(func.value)}.{REPLACEMENT}` instead")
     # the getter's call spelled through v1, without its "()": the call keeps its own arguments
-    return step_fix(analysis, call, lambda step: [analysis.change(func, ("replace", (step[:-len("()")],)))])
+    return step_fix(analysis, call, lambda step: [analysis.change(func, ("replace", (step[:-len("()")],)))],
+                    lambda step: f"call `{step[:-len('()')]}` instead")

@@ -84,14 +84,16 @@ class CustomStepVariable(Rule):
             message = f"`{analysis.code_of(use.step)}` {MODULE_LEVEL}"
             fix = None
             if self._only_used_as_step(analysis, use.step, step_nodes):
-                fix = step_fix(analysis, use.step, lambda step: [analysis.change(use.step, ("replace", (step,)))])
+                fix = step_fix(analysis, use.step, lambda step: [analysis.change(use.step, ("replace", (step,)))],
+                               lambda step: f"replace `{analysis.code_of(use.step)}` with `{step}`")
             return self.finding(analysis, use.step, message, fix)
         message = variable.describe(analysis)
         fix = None
         if where == "inline" or (where == "local" and len(variable.creations) == 1
                                  and self._only_used_as_step(analysis, use.step, step_nodes)):
             creation = variable.creation
-            fix = step_fix(analysis, creation, lambda step: [analysis.change(creation, ("replace", (step,)))])
+            fix = step_fix(analysis, creation, lambda step: [analysis.change(creation, ("replace", (step,)))],
+                           lambda step: f"replace `{analysis.code_of(creation)}` with `{step}`")
         return self.finding(analysis, variable.creation if where != "attribute" else use.step, message, fix)
 
     @staticmethod

@@ -23,7 +23,11 @@ class ExportSavedmodelRenamed(Rule):
                 continue
             message = (f"`{estimator.display_name}` has no `{OLD}`: raises AttributeError: `Estimator.{OLD}` has been "
                        f"deprecated. Please use `{NEW}` instead.")
-            yield self.finding(analysis, analysis.attr_position(call.func), message, fix_of(_renamed(analysis, call)))
+            fix = fix_of(_renamed(analysis, call), title=TITLE)
+            yield self.finding(analysis, analysis.attr_position(call.func), message, fix)
+
+
+TITLE = f"call `{NEW}` instead (it always strips default attrs)"
 
 
 def _renamed(analysis: Analysis, call: ast.Call) -> Optional[Change]:

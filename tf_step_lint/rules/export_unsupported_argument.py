@@ -37,7 +37,8 @@ class ExportUnsupportedArgument(Rule):
                            + f"signature: {where}")
                 fix = None
                 if keyword in DROP_IS_COMPLETE_FIX:
-                    fix = fix_of(analysis.change(call, ("remove_argument", (argument_index(call, arg),))))
+                    fix = fix_of(analysis.change(call, ("remove_argument", (argument_index(call, arg),))),
+                                 title=f"remove `{analysis.code_of(arg)}`")
                 yield self.finding(analysis, arg, message, fix)
             positional = call.args
             star = any(isinstance(a, ast.Starred) for a in positional) or any(k.arg is None for k in call.keywords)

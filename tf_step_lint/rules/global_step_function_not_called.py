@@ -26,7 +26,8 @@ class GlobalStepFunctionNotCalled(Rule):
             name = symbol.public_name.rsplit(".", 1)[-1]
             message = (f"`{name}` is passed as the global step without being called: raises TypeError: Failed to "
                        f"convert elements of <function {name} ...> to Tensor; call it: `{name}()`")
-            yield self.finding(analysis, step, message, fix_of(analysis.change(step, ("call", ()))))
+            fix = fix_of(analysis.change(step, ("call", ())), title=f"call it: `{analysis.code_of(step)}()`")
+            yield self.finding(analysis, step, message, fix)
 
 
 def _step_argument(analysis: Analysis, call: ast.Call) -> Optional[ast.expr]:

@@ -107,19 +107,23 @@ def _fix(analysis: Analysis, call: ast.Call, keras_class: Symbol, step_arg: Opti
     if statement is None or legacy_class is None or step is None:
         return None
     step_code, add_import = step
-    changes = []
+    changes, said = [], []
     swaps_class = legacy_class is not construction.func  # another implementation: arguments and slots may differ
     if swaps_class:
         changes.append(analysis.change(legacy_class, ("append_attributes", (("legacy",),))))
+        said.append(f"use `{analysis.code_of(legacy_class)}.legacy.{construction.func.attr}`")
     if not _iterations_is_global_step(analysis, receiver):
         iterations = f"{receiver.id}.iterations = {step_code}"
         changes.append(analysis.change(statement, ("insert_statement_after", (iterations,)),
                                        node_type="SimpleStatementLine"))
+        said.append(f"add `{iterations}`")
     else:
         add_import = None
     if step_arg is not None:
         changes.append(analysis.change(call, ("remove_argument", (argument_index(call, step_arg),))))
-    return fix_of(*changes, add_import=add_import, applicability=UNSAFE if swaps_class else SAFE)
+        said.append(f"remove `{analysis.code_of(step_arg)}`")
+    return fix_of(*changes, title=", ".join(said), add_import=add_import,
+                  applicability=UNSAFE if swaps_class else SAFE)
 
 
 def _spelled(expr: ast.expr) -> str:

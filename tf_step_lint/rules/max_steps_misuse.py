@@ -101,4 +101,5 @@ def _fix(analysis: Analysis, call: ast.Call) -> Optional[Fix]:
     the total it trained to before."""
     if not any(k.arg == "max_steps" for k in call.keywords):
         return None  # given by position: renaming is not enough
-    return fix_of(analysis.change(call, ("rename_keyword", ("max_steps", "steps"))), applicability=UNSAFE)
+    return fix_of(analysis.change(call, ("rename_keyword", ("max_steps", "steps"))), title="pass `steps=` instead",
+                  applicability=UNSAFE)

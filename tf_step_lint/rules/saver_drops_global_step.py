@@ -129,7 +129,8 @@ class SaverDropsGlobalStep(Rule):
         if not isinstance(arg, ast.keyword) and positional[-1] is not arg:
             return None
         # it saves what var_list left out
-        return fix_of(analysis.change(saver, ("remove_argument", (argument_index(saver, arg),))), applicability=UNSAFE)
+        return fix_of(analysis.change(saver, ("remove_argument", (argument_index(saver, arg),))),
+                      title=f"remove `{analysis.code_of(arg)}`", applicability=UNSAFE)
 
 
 def _bindings(analysis: Analysis, expr: ast.expr) -> Set[Binding]:

@@ -27,7 +27,8 @@ class ServingFnCalled(Rule):
             message = (f"`{name}()` is called, so {where} gets a receiver where it expects the function that builds "
                        f"one; the call runs eagerly in TF2 and raises RuntimeError: tf.placeholder() is not "
                        f"compatible with eager execution.; pass the function itself: `{name}`")
-            yield self.finding(analysis, passed, message, fix_of(analysis.change(passed, ("unwrap_call", ()))))
+            fix = fix_of(analysis.change(passed, ("unwrap_call", ())), title=f"pass `{name}` itself")
+            yield self.finding(analysis, passed, message, fix)
 
 
 def _serving_arguments(analysis: Analysis) -> Iterator[Tuple[str, ast.expr]]:

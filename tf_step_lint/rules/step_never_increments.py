@@ -43,7 +43,8 @@ class StepNeverIncrements(Rule):
             if kind.increments_step:
                 message = f"`{method}()` of {kind.description} is given no global_step and {nothing_else}"
                 fix = None if elsewhere else step_fix(analysis, call, lambda step, call=call: [
-                    analysis.change(call, ("add_keyword", ("global_step", step)))])  # (given the step, it would
+                    analysis.change(call, ("add_keyword", ("global_step", step)))],
+                    lambda step: f"pass `global_step={step}`")  # (given the step, it would
                 # move twice where the other increment runs)
             elif kind.partly:
                 message = (f"`{method}()` of {kind.description} is given no global_step, {kind.user_class} "

@@ -57,4 +57,7 @@ def _fix(analysis: Analysis, attribute: ast.Attribute) -> Optional[Fix]:
         innermost = innermost.value
     if not isinstance(innermost.value, ast.Name) or analysis.names.qualified_names(innermost.value) != {"tensorflow"}:
         return None
-    return fix_of(analysis.change(innermost.value, ("append_attributes", (("compat", "v1"),))))
+    spelled = analysis.code_of(attribute)
+    name = analysis.code_of(innermost.value)
+    return fix_of(analysis.change(innermost.value, ("append_attributes", (("compat", "v1"),))),
+                  title=f"use `{name}.compat.v1{spelled[len(name):]}`")

@@ -66,4 +66,6 @@ def _fix(analysis: Analysis, unit: FrozenSet[FunctionInfo], train_ops: List[ast.
         extra = ", ".join(f"*{name}.updates" for name in names)
     changes = [analysis.change(t, ("replace", (f"{v1}.group({analysis.code_of(t)}, {extra})",)))
                for t in train_ops]
-    return fix_of(*changes, add_import=((V1, import_as) if import_as else None))
+    grouped = f"{v1}.group({analysis.code_of(train_ops[0])}, {extra})"
+    title = f"make the train op `{grouped}`" + (f" (and {len(train_ops) - 1} more)" if len(train_ops) > 1 else "")
+    return fix_of(*changes, title=title, add_import=((V1, import_as) if import_as else None))
