@@ -74,30 +74,24 @@ def from_code(root: str) -> Dict[Optional[str], Tuple[Version, str]]:
     Why top-level folders: that is where a repository splits by TensorFlow version when it does (``tensorflow_v1/``
     beside ``tensorflow_v2/``, a ``tf2/`` port); deeper folders are mostly models of one code base, where a TF1 name
     beside TF2 ones is a leftover TSL302 is for."""
-    from tf_step_lint.api import tf_api
-
-    api = tf_api()
-    v2_only = frozenset(path[len("tensorflow."):].encode() for path in api.v2_only)
-    v1_only = frozenset(path[len("tensorflow."):].encode() for path in api.v1_only)
+    v1_only = _api_names()[1]
     units: Dict[str, _Unit] = {}
     for path in _python_files(root):
         relative = os.path.relpath(path, root)
         unit = units.setdefault(relative.split(os.sep, 1)[0] if os.sep in relative else ROOT_UNIT, _Unit())
         if unit.tf2 is not None:
             continue  # decided: nothing outweighs a TF2-only name
-        text = _tensorflow_text(path)
-        if text is None:
+        evidence = file_evidence(path)
+        if evidence is None:
             continue
         unit.tensorflow = True
-        paths = list(_TF_PATH.finditer(text))  # read once for both APIs' names
-        found = _first_in_code(text, [m for m in paths if _names(m, v2_only)])
-        if found is not None:
-            unit.tf2 = (path, *found)
+        tf2, compat_v2, may_use_tf1 = evidence
+        if tf2 is not None:
+            unit.tf2 = (path, *tf2)
             continue
-        if unit.compat_v2 is None:
-            found = _first_in_code(text, list(_TF2_MARK.finditer(text)))
-            unit.compat_v2 = (path, *found) if found is not None else None
-        if _may_use_tf1(text, paths, v1_only):
+        if unit.compat_v2 is None and compat_v2 is not None:
+            unit.compat_v2 = (path, *compat_v2)
+        if may_use_tf1:
             unit.tf1_candidates.append(path)
     return _decide(root, units, v1_only)
 
@@ -181,6 +175,32 @@ def code_target(directory: str, root: str) -> Tuple[Version, str]:
     relative = os.path.relpath(os.path.abspath(directory), root)
     name = ROOT_UNIT if relative == "." else relative.split(os.sep, 1)[0]
     return decisions.get(name) or decisions[None]
+
+
+@functools.lru_cache(maxsize=None)
+def _api_names() -> Tuple[FrozenSet[bytes], FrozenSet[bytes]]:
+    """The names only TF2 has and those only TF1 has, as they follow ``tf.``."""
+    from tf_step_lint.api import tf_api
+
+    api = tf_api()
+    return tuple(frozenset(path[len("tensorflow."):].encode() for path in names)
+                 for names in (api.v2_only, api.v1_only))
+
+
+@functools.lru_cache(maxsize=None)
+def file_evidence(path: str) -> Optional[Tuple[Optional[Tuple[int, str]], Optional[Tuple[int, str]], bool]]:
+    """What one file's code shows, read once however many project roots hold it (a tree without a repository has
+    one a folder with project files): its first TF2-only name and its first ``compat.v2``, each (line, spelling),
+    and whether it may use TF1-only code; None where it has no TensorFlow code."""
+    text = _tensorflow_text(path)
+    if text is None:
+        return None
+    v2_only, v1_only = _api_names()
+    paths = list(_TF_PATH.finditer(text))  # read once for both APIs' names
+    tf2 = _first_in_code(text, [m for m in paths if _names(m, v2_only)])
+    if tf2 is not None:
+        return tf2, None, False
+    return None, _first_in_code(text, list(_TF2_MARK.finditer(text))), _may_use_tf1(text, paths, v1_only)
 
 
 def _tensorflow_text(path: str) -> Optional[bytes]:

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from tf_step_lint.code_target import TF1_NOTE, code_target, from_code, walk
+from tf_step_lint.code_target import TF1_NOTE, code_target, file_evidence, from_code, walk
 from tf_step_lint.declarations import readers
 from tf_step_lint.target import Version, spelled
 
@@ -163,5 +163,5 @@ def _pin_in(folder: Path, names: Dict[str, bool]) -> Optional[Tuple[Version, Pat
 
 def forget_detected() -> None:
     """Read the project files again when next asked (they may have changed)."""
-    for cached in (detect, from_code, _declarations_under, _in_folder):
+    for cached in (detect, from_code, file_evidence, _declarations_under, _in_folder):
         cached.cache_clear()
