@@ -35,13 +35,14 @@ Row = Tuple[str, float, float, str]  # what, seconds, peak MB, the command
 
 def measure(command: List[str], cwd: Optional[str] = None) -> Tuple[float, float]:
     """(seconds, peak MB) of one run of ``command``."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
+    with tempfile.TemporaryFile() as errors:  # a pipe read only after the wait blocks a child that writes 64 KB
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     # tf-step-lint exits 2 when a file Python cannot parse is among those read (a TSL000), as real trees hold
     parse_errors_only = process.returncode == 2 and "tf_step_lint" in command and "usage:" not in stderr
     if process.returncode not in (0, 1) and not parse_errors_only:
