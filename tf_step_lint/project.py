@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tf_step_lint.analysis import Analysis
-from tf_step_lint.analysis.modules import OtherModules
+from tf_step_lint.analysis.modules import OtherModules, handed_a_reader, reader_of
 from tf_step_lint.cache import digest
 from tf_step_lint.engine import SourceError, parse
 from tf_step_lint.files import Stamp, TooLarge, is_notebook, read_source
@@ -84,14 +84,15 @@ def external_roots(files: Sequence[str], calls: Sequence[Sequence[str]], index: 
     callers: Dict[Tuple[str, str], int] = defaultdict(int)  # (file, name or name(keyword)) -> calls naming it
     for importer, names in zip(files, calls):
         for dotted in names:
-            function, keyword = dotted.rstrip(")").split("(") if dotted.endswith(")") else (dotted, None)
+            function, keyword = reader_of(dotted)
             target = index.function(importer, function)
             if target is not None and target[0] != importer:
-                name = f"{target[1]}({keyword})" if keyword else target[1]
+                name = handed_a_reader(target[1], keyword) if keyword else target[1]
                 roots[target[0]].add(name)
                 callers[(target[0], name)] += 1
-    # `name(keyword)`: every call of name hands that keyword a callable that only reads the step
-    return {file: frozenset(n for n in names if "(" not in n or callers[(file, n)] == callers[(file, n.split("(")[0])])
+    # `name(keyword)`: kept only where every call of name hands that keyword a callable that only reads the step
+    return {file: frozenset(n for n in names if reader_of(n)[1] is None
+                            or callers[(file, n)] == callers[(file, reader_of(n)[0])])
             for file, names in roots.items()}
 
 
@@ -105,7 +106,7 @@ class Project:
         self._read = read
         self._analyses: Dict[Tuple[str, Version], Optional[Analysis]] = {}
         self._digests: Dict[str, str] = {}  # of the bytes each file read had ("" where it could not be read)
-        self._facts: Dict[Tuple[str, str, Version, str], object] = {}
+        self._answers: Dict[Tuple[str, str, Version, str], object] = {}
         self._asking: Set[Tuple[str, str, Version, str]] = set()
 
     def seen_from(self, importer: str, target: Version) -> "ModulesSeenFrom":
@@ -115,19 +116,19 @@ class Project:
         """``file``'s answer to ``question`` about ``name`` (see Analysis.offered), analysed for ``target``; None
         where it cannot be read, or while the question is being answered (modules that import each other)."""
         key = (file, name, target, question)
-        if key in self._facts:
-            return self._facts[key]
+        if key in self._answers:
+            return self._answers[key]
         if key in self._asking:
             return None
         self._asking.add(key)
         try:
             analysis = self._analysis(file, target)
-            self._facts[key] = analysis.offered(name, question) if analysis is not None else None
+            self._answers[key] = analysis.offered(name, question) if analysis is not None else None
         except RecursionError:  # nested too deeply to analyse: that module's own lint says so
-            self._facts[key] = None
+            self._answers[key] = None
         finally:
             self._asking.discard(key)
-        return self._facts[key]
+        return self._answers[key]
 
     def _analysis(self, file: str, target: Version) -> Optional[Analysis]:
         if (file, target) not in self._analyses:
@@ -153,7 +154,7 @@ class Project:
                 break
             stale = grown
         self._analyses = {key: value for key, value in self._analyses.items() if key[0] not in stale}
-        self._facts = {key: value for key, value in self._facts.items() if key[0] not in stale}
+        self._answers = {key: value for key, value in self._answers.items() if key[0] not in stale}
         for stale_file in stale:
             self._digests.pop(stale_file, None)
 

@@ -7,7 +7,7 @@ from typing import FrozenSet, List, Optional, Tuple, Union
 from tf_step_lint.analysis.estimators import Estimators, Lifecycles
 from tf_step_lint.analysis.index import FUNCTION_TYPES, ModuleIndex
 from tf_step_lint.analysis.inputs import Inputs
-from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules
+from tf_step_lint.analysis.modules import NO_OTHER_MODULES, Fact, OtherModules, handed_a_reader
 from tf_step_lint.analysis.names import Names
 from tf_step_lint.analysis.optimizers import Optimizers
 from tf_step_lint.analysis.steps import OPTIMIZER_METHODS, Steps
@@ -140,7 +140,7 @@ class Analysis:
                 name = self.steps.other_module_function(call)
                 if name:
                     found.append(name)
-                    found.extend(f"{name}({keyword})" for keyword in self.steps.readers_handed(call))
+                    found.extend(handed_a_reader(name, keyword) for keyword in self.steps.readers_handed(call))
         return found
 
     # -- text and positions ------------------------------------------------------------------------------

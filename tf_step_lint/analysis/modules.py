@@ -60,3 +60,17 @@ class OtherModules:
 
 
 NO_OTHER_MODULES = OtherModules()
+
+
+def handed_a_reader(function: str, keyword: str) -> str:
+    """How a cross-module call, and the training root it becomes, says that ``function`` is handed a callable that
+    only reads a step for ``keyword`` (Analysis.cross_module_calls, project.external_roots, Steps)."""
+    return f"{function}({keyword})"
+
+
+def reader_of(name: str) -> Tuple[str, Optional[str]]:
+    """(function, keyword) of a name ``handed_a_reader`` made; (name, None) of any other."""
+    if not name.endswith(")") or "(" not in name:
+        return name, None
+    function, keyword = name[:-1].split("(", 1)
+    return function, keyword

@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tf_step_lint.analysis.flow import Flow
 from tf_step_lint.analysis.index import ClassInfo, FunctionInfo
-from tf_step_lint.analysis.modules import Trainer
+from tf_step_lint.analysis.modules import Trainer, handed_a_reader
 from tf_step_lint.analysis.names import Names, dotted, is_configuration
 from tf_step_lint.analysis.optimizers import OptimizerKind, Optimizers
 from tf_step_lint.analysis.index import argument, argument_values
@@ -222,7 +222,8 @@ class Steps:
         """``func`` is a parameter of a function that model_fns of other modules call, each handing it a callable
         that only reads a step (see Analysis.cross_module_calls)."""
         parameter = self.names.parameter(func)
-        return parameter is not None and f"{parameter[0].name}({parameter[1].arg})" in self.training.external_roots
+        return (parameter is not None
+                and handed_a_reader(parameter[0].name, parameter[1].arg) in self.training.external_roots)
 
     def _only_reads(self, value: ast.expr) -> bool:
         """Calling ``value`` (what a caller hands in for a callable parameter) increments no step handed to it: a
